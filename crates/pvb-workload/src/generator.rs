@@ -441,7 +441,7 @@ impl Generator {
                         let span = u64::from(LAST_DAY - day);
                         // u7 % span < span <= 364, so the day fits in u16.
                         let offset = u16::try_from(client.u7 % span).unwrap_or(0);
-                        let switch_day = (day + 2 + offset).min(LAST_DAY);
+                        let switch_day = day + 1 + offset;
                         client.switch_day = switch_day;
                         self.choices_by_day[usize::from(switch_day)].push(c);
                     }

@@ -98,3 +98,27 @@ pub(crate) fn date_bytes(day: u16) -> [u8; 10] {
 pub fn day_date(day: u16) -> String {
     date_bytes(day).iter().map(|&b| char::from(b)).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{day_date, region_code};
+
+    #[test]
+    fn days_are_dates_of_2026_and_day_365_is_new_year() {
+        assert_eq!(day_date(0), "2026-01-01");
+        assert_eq!(day_date(30), "2026-01-31");
+        assert_eq!(day_date(31), "2026-02-01");
+        assert_eq!(day_date(58), "2026-02-28");
+        assert_eq!(day_date(59), "2026-03-01");
+        assert_eq!(day_date(152), "2026-06-02");
+        assert_eq!(day_date(364), "2026-12-31");
+        assert_eq!(day_date(365), "2027-01-01");
+    }
+
+    #[test]
+    fn region_codes_skip_5522() {
+        let codes: Vec<u16> = (1..=31).map(region_code).collect();
+        let expected: Vec<u16> = (5501..=5521).chain(5523..=5532).collect();
+        assert_eq!(codes, expected);
+    }
+}

@@ -79,3 +79,37 @@ impl RegionDraws {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{zipf_weight, RegionDraws};
+
+    #[test]
+    fn a_region_with_one_provider_has_no_switch_target() {
+        let draws = RegionDraws::new(31);
+        for region in 1..=31 {
+            let only = region - 1;
+            assert_eq!(draws.draw(region, 12_345, None), Some(only));
+            assert_eq!(draws.draw(region, 12_345, Some(only)), None);
+        }
+    }
+
+    #[test]
+    fn the_draw_walks_the_ranks_by_running_sum() {
+        // 62 providers: region 1 holds providers 0 (rank 1) and 31 (rank 2).
+        let draws = RegionDraws::new(62);
+        let (w1, w2) = (zipf_weight(1), zipf_weight(2));
+        assert_eq!(draws.draw(1, 0, None), Some(0));
+        assert_eq!(draws.draw(1, w1 - 1, None), Some(0));
+        assert_eq!(draws.draw(1, w1, None), Some(31));
+        assert_eq!(draws.draw(1, w1 + w2 - 1, None), Some(31));
+        // y = x % W wraps around.
+        assert_eq!(draws.draw(1, w1 + w2, None), Some(0));
+        // Excluding rank 1 leaves only provider 31, whatever the raw value.
+        assert_eq!(draws.draw(1, 0, Some(0)), Some(31));
+        assert_eq!(draws.draw(1, u64::MAX, Some(0)), Some(31));
+        assert_eq!(draws.draw(1, 5, Some(31)), Some(0));
+        // Region 31 holds providers 30 (rank 1) and 61 (rank 2).
+        assert_eq!(draws.draw(31, w1 + 3, None), Some(61));
+    }
+}

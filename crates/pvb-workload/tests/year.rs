@@ -9,11 +9,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 use std::sync::OnceLock;
 
-use pvb_workload::{write_year, Figures, Generator, LineKind, Scale};
+use pvb_workload::{write_year, zipf_weight, Figures, Generator, LineKind, Scale, SplitMix64};
 use serde_json::Value;
 
 const SEED: u64 = 42;
 const SCALE: f64 = 0.02;
+/// A scale with waiting lists at providers that clients transfer away from.
+const CROWDED_SCALE: f64 = 0.04;
 /// Day 365 is 2027-01-01.
 const END: i64 = 365;
 
@@ -120,6 +122,8 @@ fn documented_form(v: &Value) -> String {
 /// One client as read from the file.
 #[derive(Default)]
 struct ClientFacts {
+    /// Day of the `grant_indication`.
+    granted: Option<i64>,
     profile: String,
     region: u64,
     /// Day and provider of the `active` choice.
@@ -134,6 +138,8 @@ struct ClientFacts {
     withdrawn: Option<i64>,
     /// Care now: provider and start day.
     current: Option<(String, i64)>,
+    /// Day of the last `deliver_care`.
+    last_delivery: Option<i64>,
 }
 
 /// A care interval `[start, end)` at a provider, and how it ended.
@@ -166,6 +172,14 @@ struct Analysis {
     capacity_errors: Vec<String>,
     next_day_errors: Vec<String>,
     queue_errors: Vec<String>,
+    order_errors: Vec<String>,
+    draw_errors: Vec<String>,
+    /// Client-days in care by the care intervals (`[start, end)`, open ones to 2027-01-01).
+    interval_days: u64,
+    /// Transfers out of a provider with a higher id than the target, with someone waiting at
+    /// the old provider on the transfer day: there `freed` (place free only the next day)
+    /// makes a difference within the day.
+    transfers_up_beside_a_queue: u64,
     /// Transfers out of a provider at which someone was waiting on the transfer day.
     transfers_beside_a_queue: u64,
 }
@@ -189,6 +203,21 @@ struct Reader {
     consumed_per_provider: BTreeMap<String, u64>,
     last_date: Option<i64>,
     previous: Option<(String, String, i64)>, // type, client, date
+    /// The last end_care: (client, provider, date).
+    previous_end: Option<(String, String, i64)>,
+    /// (old provider, day) of each transfer -> the targets moved to.
+    transfer_targets: HashMap<(String, i64), Vec<String>>,
+    /// Scale of the year, for the draws.
+    scale: Option<Scale>,
+    /// Seed of the year, for the draws.
+    seed: u64,
+    /// (date, step of the day, id) of the last dated line, for the order within a day.
+    last_step: Option<(i64, u8, u64)>,
+}
+
+/// The number in `c-<n>` or `"10000017"`-style ids.
+fn number(id: &str) -> u64 {
+    id.trim_start_matches("c-").parse().unwrap_or(u64::MAX)
 }
 
 impl Reader {
@@ -246,8 +275,36 @@ impl Reader {
                 format!("preamble line {index} too late"),
             );
         }
+        if let Some(date) = date {
+            self.order(index, &ty, &v, date, text);
+        }
         self.facts(index, &ty, &v, date.unwrap_or(-1), text);
         self.previous = Some((ty, s(&v, "client").to_owned(), date.unwrap_or(-1)));
+    }
+
+    /// Order within a date: withdrawals of yesterday's deaths (ascending client), choices
+    /// (ascending client), admissions (ascending provider of the `start_care`), deliveries
+    /// (strictly ascending client).
+    fn order(&mut self, index: u64, ty: &str, v: &Value, date: i64, text: &str) {
+        let (step, id) = match ty {
+            "withdraw_indication" => (0, number(s(v, "client"))),
+            "grant_indication" | "choose_provider" => (1, number(s(v, "client"))),
+            "start_care" => (2, number(s(v, "provider"))),
+            // An end_care is followed by its start_care; it keeps the last key.
+            "end_care" => match self.last_step {
+                Some((d, 2, id)) if d == date => (2, id),
+                _ => (2, 0),
+            },
+            _ => (3, number(s(v, "client"))),
+        };
+        let key = (date, step, id);
+        let strict = matches!(step, 0 | 3);
+        if let Some(last) = self.last_step {
+            if key < last || (strict && key == last) {
+                note(&mut self.a.order_errors, format!("line {index}: {text}"));
+            }
+        }
+        self.last_step = Some(key);
     }
 
     /// Fixed values of the file: year, form, reasons.
@@ -293,6 +350,7 @@ impl Reader {
                 }
                 facts.profile = s(v, "profile").to_owned();
                 facts.region = n(v, "region");
+                facts.granted = Some(day);
             }
             "choose_provider" => {
                 let region = self.contracts.get(&provider).map(|c| c.0);
@@ -328,6 +386,7 @@ impl Reader {
             }
             "start_care" => self.start(index, client, provider, day, text),
             "end_care" => {
+                self.previous_end = Some((client.clone(), provider.clone(), day));
                 let facts = self.clients.entry(client).or_default();
                 match facts.current.take() {
                     Some((p, start)) if p == provider => self.intervals.push(Interval {
@@ -389,6 +448,13 @@ impl Reader {
                 );
             }
             facts.switch_start = Some(day);
+            if let Some((_, old, _)) = &self.previous_end {
+                let key = (old.clone(), day);
+                self.transfer_targets
+                    .entry(key)
+                    .or_default()
+                    .push(provider.clone());
+            }
         } else {
             self.a.care_starts += 1;
             let chosen = facts.active.as_ref().map(|(_, p)| p.as_str());
@@ -409,10 +475,17 @@ impl Reader {
         if s(v, "ref") != format!("D-{number}-{day}") || day_of(s(v, "until")) != day + 1 {
             note(errors, format!("ref or period, line {index}: {t}"));
         }
-        let Some(facts) = self.clients.get(client) else {
+        let Some(facts) = self.clients.get_mut(client) else {
             note(errors, format!("delivery to unknown client, line {index}"));
             return;
         };
+        if facts.last_delivery.is_some_and(|last| last >= day) {
+            note(
+                errors,
+                format!("second delivery for a day, line {index}: {t}"),
+            );
+        }
+        facts.last_delivery = Some(day);
         match &facts.current {
             Some((p, start)) if p == provider && *start <= day => {}
             _ => note(errors, format!("delivery outside care, line {index}: {t}")),
@@ -442,6 +515,11 @@ impl Reader {
                 });
             }
         }
+        self.a.interval_days = self
+            .intervals
+            .iter()
+            .map(|i| u64::try_from(i.end - i.start).unwrap_or(u64::MAX))
+            .sum();
         let a = &mut self.a;
         for facts in self.clients.values() {
             let alive_at_year_end = facts.withdrawn.is_none_or(|w| w >= END);
@@ -467,6 +545,7 @@ impl Reader {
         }
         self.capacity();
         self.queues();
+        self.draws();
         self.a
     }
 
@@ -544,6 +623,10 @@ impl Reader {
                 chose <= i.end && i.end < admitted.min(withdrawn)
             }) {
                 self.a.transfers_beside_a_queue += 1;
+                let target = self.transfer_targets.get(&(i.provider.clone(), i.end));
+                if target.is_some_and(|t| t.iter().any(|t| number(t) < number(&i.provider))) {
+                    self.a.transfers_up_beside_a_queue += 1;
+                }
             }
         }
         let errors = &mut self.a.queue_errors;
@@ -575,11 +658,119 @@ impl Reader {
     }
 }
 
+/// The profile codes in index order (WORKLOAD.md section 1).
+const PROFILE_CODES: [&str; 17] = [
+    "4VV", "5VV", "6VV", "7VV", "8VV", "9VV", "10VV", "3VG", "4VG", "5VG", "6VG", "7VG", "2LG",
+    "3LG", "4LG", "5LG", "6LG",
+];
+
+/// The Zipf draw of section 3, written out plainly: ranks in ascending provider id.
+fn zipf_pick(region_providers: &[u64], x: u64, exclude: Option<u64>) -> Option<u64> {
+    let ranked: Vec<(u64, u64)> = region_providers
+        .iter()
+        .enumerate()
+        .map(|(i, &p)| (p, zipf_weight(i as u64 + 1)))
+        .filter(|&(p, _)| Some(p) != exclude)
+        .collect();
+    let total: u64 = ranked.iter().map(|&(_, w)| w).sum();
+    if total == 0 {
+        return None;
+    }
+    let y = x % total;
+    let mut running = 0;
+    ranked.into_iter().find_map(|(p, w)| {
+        running += w;
+        (running > y).then_some(p)
+    })
+}
+
+impl Reader {
+    /// Section 3, recomputed from the seed: every client's first day, profile, first choice,
+    /// death and switch as the file shows them.
+    fn draws(&mut self) {
+        let Some(scale) = self.scale else {
+            return;
+        };
+        let (n_providers, n_clients) = (scale.providers(), scale.clients());
+        let mut rng = SplitMix64::new(self.seed);
+        let errors = &mut self.a.draw_errors;
+        for c in 0..n_clients {
+            let u: Vec<u64> = (0..10).map(|_| rng.next_u64()).collect();
+            let r = c % 31;
+            let providers: Vec<u64> = (0..n_providers).filter(|p| p % 31 == r).collect();
+            let d0 = if u[0] % 100 < 75 { 0 } else { 1 + u[1] % 364 } as i64;
+            let g = u[2] % 100;
+            let profile = match g {
+                0..70 => u[3] % 7,
+                70..90 => 7 + u[3] % 5,
+                _ => 12 + u[3] % 5,
+            };
+            let first = zipf_pick(&providers, u[4], None).map(|p| (10_000_000 + p).to_string());
+            let target = (u[5] % 100 < 5)
+                .then(|| {
+                    zipf_pick(
+                        &providers,
+                        u[6],
+                        first.as_deref().map(|f| number(f) - 10_000_000),
+                    )
+                })
+                .flatten()
+                .map(|p| (10_000_000 + p).to_string());
+            let death =
+                (u[8] % 100 < 8 && d0 < 364).then(|| d0 + 1 + (u[9] % (364 - d0 as u64)) as i64);
+            let key = format!("c-{c}");
+            let Some(facts) = self.clients.get(&key) else {
+                note(errors, format!("{key} never appears"));
+                continue;
+            };
+            let region = if r < 21 { 5501 + r } else { 5502 + r };
+            if facts.granted != Some(d0)
+                || facts.profile != PROFILE_CODES[profile as usize]
+                || facts.region != region
+                || facts.active != first.clone().map(|f| (d0, f))
+                || facts.withdrawn != death.map(|d| d + 1)
+            {
+                note(
+                    errors,
+                    format!("{key}: grant, choice or death differs from the draws"),
+                );
+            }
+            // The switch day is fixed when care first starts on day s < 364; the choice is
+            // made only if the client is still alive (and in care) on that day.
+            let switch_day = match (&target, facts.first_start) {
+                (Some(_), Some(s)) if s < 364 => Some(s + 1 + (u[7] % (364 - s as u64)) as i64),
+                _ => None,
+            };
+            let expected = match (switch_day, target) {
+                (Some(day), Some(t)) if death.is_none_or(|d| d >= day) => Some((day, t)),
+                _ => None,
+            };
+            if facts.preference != expected {
+                note(
+                    errors,
+                    format!(
+                        "{key}: switch choice {:?} != {expected:?}",
+                        facts.preference
+                    ),
+                );
+            }
+        }
+        if self.clients.len() as u64 != n_clients {
+            note(
+                errors,
+                format!("{} clients in the file", self.clients.len()),
+            );
+        }
+    }
+}
+
 /// Generates the year and analyses every line as it comes (`light`: skipping deliveries).
 fn analyse(seed: u64, scale: f64, light: bool) -> Analysis {
     let mut generator = Generator::new(seed, Scale::new(scale).expect("valid scale"));
     let mut reader = Reader {
         light,
+        seed,
+        scale: Scale::new(scale).ok(),
         ..Reader::default()
     };
     let mut out = Vec::with_capacity(256);
@@ -600,11 +791,13 @@ fn year() -> &'static Analysis {
     YEAR.get_or_init(|| analyse(SEED, SCALE, false))
 }
 
-/// At scale 0.03 regions have two providers and the most popular one has a waiting list, so
-/// transfers out of a provider with a queue happen: the case where `freed` matters.
+/// At scale 0.04 regions have two or three providers and the popular ones have waiting lists,
+/// so clients transfer away from a provider with a queue to one with a lower id: the case where
+/// `freed` (the place is free only the next day) changes what happens within the day. Deliveries
+/// are skipped to keep the test quick.
 fn crowded_year() -> &'static Analysis {
     static YEAR: OnceLock<Analysis> = OnceLock::new();
-    YEAR.get_or_init(|| analyse(SEED, 0.03, true))
+    YEAR.get_or_init(|| analyse(SEED, CROWDED_SCALE, true))
 }
 
 #[test]
@@ -655,6 +848,11 @@ fn queues_are_first_come_first_served_and_never_idle_beside_a_free_place() {
 fn transfers_out_of_a_crowded_provider_free_the_place_the_next_day() {
     let a = crowded_year();
     assert!(a.transfers_beside_a_queue > 0, "the case is not exercised");
+    assert!(
+        a.transfers_up_beside_a_queue > 0,
+        "the case is not exercised"
+    );
+    assert!(a.order_errors.is_empty(), "{:#?}", a.order_errors);
     assert!(a.next_day_errors.is_empty(), "{:#?}", a.next_day_errors);
     assert!(a.queue_errors.is_empty(), "{:#?}", a.queue_errors);
     assert!(a.capacity_errors.is_empty(), "{:#?}", a.capacity_errors);
@@ -663,6 +861,27 @@ fn transfers_out_of_a_crowded_provider_free_the_place_the_next_day() {
     assert_eq!(a.figures.waiting_at_year_end, a.waiting_at_year_end);
     assert_eq!(a.figures.switch_pending_at_year_end, a.pending_at_year_end);
     assert_eq!(a.figures.waited_client_days, a.waited);
+}
+
+#[test]
+fn grants_choices_deaths_and_switch_days_follow_the_draws() {
+    let a = year();
+    assert!(a.draw_errors.is_empty(), "{:#?}", a.draw_errors);
+    let b = crowded_year();
+    assert!(b.draw_errors.is_empty(), "{:#?}", b.draw_errors);
+}
+
+#[test]
+fn steps_of_a_day_come_in_order() {
+    let a = year();
+    assert!(a.order_errors.is_empty(), "{:#?}", a.order_errors);
+}
+
+#[test]
+fn every_client_in_care_gets_one_delivery_per_day() {
+    let a = year();
+    assert_eq!(a.figures.care_days, a.interval_days);
+    assert!(a.ledger_errors.is_empty(), "{:#?}", a.ledger_errors);
 }
 
 #[test]
