@@ -6,7 +6,7 @@
 
 use std::ops::ControlFlow;
 
-use crate::ids::Position;
+use crate::ids::{EventId, Position};
 use crate::record::{Commit, NewRecord, RecordError, RecordView};
 
 /// What an append requires of the log's head.
@@ -91,4 +91,20 @@ pub trait EventLog {
 
     /// How durable an acknowledged append is.
     fn durability(&self) -> Durability;
+
+    /// The position of the record with event id `id`, if the log has it.
+    ///
+    /// The default scans the whole log; adapters with an id index answer from it.
+    fn find(&mut self, id: &EventId) -> Result<Option<Position>, Self::Error> {
+        let mut found = None;
+        self.read(Position(1), &mut |record| {
+            if record.id == *id {
+                found = Some(record.position);
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })?;
+        Ok(found)
+    }
 }

@@ -1,0 +1,69 @@
+//! The `pvb` command: how a new user meets pvb, how an office runs imports and replays, and how
+//! an auditor checks a log.
+//!
+//! It is glue: argument parsing, progress bars, tables, CSV and JSON. No rule lives here; every
+//! decision is `pvb-core`'s, every figure a projection's. Errors are one sentence on stderr that
+//! names the file, line or field at fault, with a non-zero exit; never a panic or a backtrace.
+
+#![forbid(unsafe_code)]
+
+mod generate;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// pvb: a ledger for person-following financing of Dutch long-term care (Wlz).
+#[derive(Parser)]
+#[command(name = "pvb", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Verb,
+}
+
+#[derive(Subcommand)]
+enum Verb {
+    /// Write the pvb-year workload (WORKLOAD.md) as JSON Lines.
+    ///
+    /// Example: pvb generate --scale 0.02 --seed 42 -o year.jsonl
+    Generate(generate::Args),
+}
+
+/// A failure to report: one sentence, exit code 1 (or 2 for a failed verification).
+pub struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl Failure {
+    /// A failure with exit code 1.
+    pub fn new(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            code: 1,
+        }
+    }
+
+    /// A failure with a chosen exit code.
+    pub fn with_code(message: impl Into<String>, code: u8) -> Failure {
+        Failure {
+            message: message.into(),
+            code,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Verb::Generate(args) => generate::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("pvb: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}

@@ -1,0 +1,330 @@
+//! The `Ledger`: decide, append, apply, over any `EventLog`.
+//!
+//! `execute` runs one command: the rules decide it against the current state; an accepted
+//! command's events are appended durably as one batch and only then folded into the state and
+//! the projections. A rejected command leaves the log and the state untouched. `execute_batch`
+//! decides many commands one by one (each sees the ones accepted before it) and appends all
+//! accepted events in one durable batch.
+//!
+//! It is not a store (see `pvb-store`) and it does not parse files (see [`crate::import`]).
+
+use std::ops::ControlFlow;
+
+use pvb_core::{
+    decide, AppendError, Command, Condition, Event, EventId, EventLog, NewRecord, Policy, Position,
+    Pseudonymiser, Rejection, State,
+};
+
+use crate::jsonl::command_event_id;
+use crate::views::Views;
+
+/// Why the ledger failed (not why a command was refused: that is a [`Rejection`]).
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError<E: std::error::Error + 'static> {
+    /// The log failed.
+    #[error("log: {0}")]
+    Log(#[source] E),
+    /// An append conflicted: another writer appended first. Reopen to catch up.
+    #[error("another writer appended first: the log's head is {actual}, this ledger expected {expected}; reopen it")]
+    Conflict {
+        /// Head this ledger knew.
+        expected: Position,
+        /// Head the log has.
+        actual: Position,
+    },
+    /// A batch the log refused as malformed (a bug or a limit).
+    #[error("the log refused the batch: {0}")]
+    InvalidBatch(String),
+    /// A record in the log did not decode: the log holds bytes this build cannot read.
+    #[error("record at position {position} does not decode: {reason}")]
+    Undecodable {
+        /// Its position.
+        position: Position,
+        /// Why.
+        reason: String,
+    },
+    /// An earlier append failed; the in-memory state may be ahead of the log. Reopen.
+    #[error("an earlier append failed; reopen the ledger to continue from what the log holds")]
+    Poisoned,
+    /// Drawing the random seed for event ids failed.
+    #[error("no random seed for event ids: {0}")]
+    Random(String),
+}
+
+/// What happened to one command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Accepted: its events are in the log from `first` on.
+    Accepted {
+        /// Position of its first event.
+        first: Position,
+        /// Number of events.
+        events: usize,
+    },
+    /// Its id was already in the log: nothing was appended (an idempotent retry or re-import).
+    Duplicate {
+        /// Position of its first event, recorded earlier.
+        position: Position,
+    },
+    /// Refused by a rule; nothing was appended.
+    Rejected(Rejection),
+}
+
+/// Options for opening a ledger.
+pub struct Options {
+    /// The funding policy.
+    pub policy: Policy,
+    /// The pseudonymisation key (never stored in the log).
+    pub key: [u8; 32],
+    /// Transaction-time clock, microseconds since the Unix epoch. Defaults to the system clock.
+    pub clock: Box<dyn FnMut() -> i64 + Send>,
+}
+
+impl Options {
+    /// Options with `policy` and `key` and the system clock.
+    pub fn new(policy: Policy, key: [u8; 32]) -> Options {
+        Options {
+            policy,
+            key,
+            clock: Box::new(system_clock_us),
+        }
+    }
+}
+
+/// Microseconds since the Unix epoch from the system clock (0 if it is before 1970).
+pub fn system_clock_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// A command to execute, with the caller's optional id for idempotency.
+#[derive(Clone, Debug)]
+pub struct Submission {
+    /// The caller's id (the JSON line's `"id"`); `None` draws a fresh event id.
+    pub id: Option<String>,
+    /// The command.
+    pub command: Command,
+}
+
+/// The ledger over a log `L`.
+pub struct Ledger<L: EventLog> {
+    log: L,
+    policy: Policy,
+    state: State,
+    views: Views,
+    pseudonymiser: Pseudonymiser,
+    head: Position,
+    id_seed: [u8; 32],
+    next_id: u64,
+    clock: Box<dyn FnMut() -> i64 + Send>,
+    poisoned: bool,
+}
+
+impl<L: EventLog> Ledger<L> {
+    /// Opens `log` and folds every record into the state and the projections.
+    pub fn open(log: L, options: Options) -> Result<Ledger<L>, LedgerError<L::Error>> {
+        Self::open_with_views(
+            log,
+            options,
+            Views::default(),
+            State::new(),
+            Position::EMPTY,
+        )
+    }
+
+    /// Opens `log` starting from a state and views already folded up to `from` (a snapshot),
+    /// folding only the records after it.
+    pub(crate) fn open_with_views(
+        log: L,
+        options: Options,
+        views: Views,
+        state: State,
+        from: Position,
+    ) -> Result<Ledger<L>, LedgerError<L::Error>> {
+        let mut id_seed = [0u8; 32];
+        getrandom::fill(&mut id_seed).map_err(|e| LedgerError::Random(e.to_string()))?;
+        let mut ledger = Ledger {
+            head: from,
+            log,
+            policy: options.policy,
+            state,
+            views,
+            pseudonymiser: Pseudonymiser::new(options.key),
+            id_seed,
+            next_id: 0,
+            clock: options.clock,
+            poisoned: false,
+        };
+        ledger.catch_up()?;
+        Ok(ledger)
+    }
+
+    /// Folds every record after the ledger's head (another writer's appends, or the whole log).
+    pub fn catch_up(&mut self) -> Result<(), LedgerError<L::Error>> {
+        let mut failure = None;
+        let (state, views) = (&mut self.state, &mut self.views);
+        let mut head = self.head;
+        self.log
+            .read(head.next(), &mut |record| match record.event() {
+                Ok(event) => {
+                    state.apply(&event);
+                    views.apply(record.position, record.recorded_at_us, &event);
+                    head = record.position;
+                    ControlFlow::Continue(())
+                }
+                Err(e) => {
+                    failure = Some(LedgerError::Undecodable {
+                        position: record.position,
+                        reason: e.to_string(),
+                    });
+                    ControlFlow::Break(())
+                }
+            })
+            .map_err(LedgerError::Log)?;
+        self.head = head;
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// The funding policy.
+    pub fn policy(&self) -> Policy {
+        self.policy
+    }
+
+    /// The write-side state (what `decide` sees).
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// The projections.
+    pub fn views(&self) -> &Views {
+        &self.views
+    }
+
+    /// The pseudonymiser of this ledger (for callers that parse BSNs themselves).
+    pub fn pseudonymiser(&self) -> &Pseudonymiser {
+        &self.pseudonymiser
+    }
+
+    /// The last position the ledger has folded.
+    pub fn head(&self) -> Position {
+        self.head
+    }
+
+    /// The log.
+    pub fn log_mut(&mut self) -> &mut L {
+        &mut self.log
+    }
+
+    /// Gives the log back.
+    pub fn into_log(self) -> L {
+        self.log
+    }
+
+    /// Executes one command.
+    pub fn execute(&mut self, command: Command) -> Result<Outcome, LedgerError<L::Error>> {
+        let mut outcomes = self.execute_batch(vec![Submission { id: None, command }])?;
+        Ok(outcomes
+            .pop()
+            .unwrap_or(Outcome::Rejected(Rejection::AmountOverflow {
+                what: "empty batch",
+            })))
+    }
+
+    fn fresh_id(&mut self) -> EventId {
+        let id = EventId::derived(&self.id_seed, self.next_id);
+        self.next_id += 1;
+        id
+    }
+
+    /// Executes commands one by one and appends the events of every accepted one in one durable
+    /// batch. Returns one outcome per submission, in order.
+    pub fn execute_batch(
+        &mut self,
+        submissions: Vec<Submission>,
+    ) -> Result<Vec<Outcome>, LedgerError<L::Error>> {
+        if self.poisoned {
+            return Err(LedgerError::Poisoned);
+        }
+        let recorded_at = (self.clock)();
+        let mut outcomes = Vec::with_capacity(submissions.len());
+        let mut records: Vec<NewRecord> = Vec::new();
+        let mut events: Vec<Event> = Vec::new();
+        let mut batch_ids: Vec<(String, usize)> = Vec::new();
+        for submission in submissions {
+            if let Some(id) = &submission.id {
+                if let Some(&(_, index)) = batch_ids.iter().find(|(seen, _)| seen == id) {
+                    outcomes.push(Outcome::Duplicate {
+                        position: Position(self.head.0 + 1 + index as u64),
+                    });
+                    continue;
+                }
+                if let Some(position) = self
+                    .log
+                    .find(&command_event_id(id, 0))
+                    .map_err(LedgerError::Log)?
+                {
+                    outcomes.push(Outcome::Duplicate { position });
+                    continue;
+                }
+            }
+            match decide(&self.state, &submission.command, self.policy) {
+                Err(rejection) => outcomes.push(Outcome::Rejected(rejection)),
+                Ok(new_events) => {
+                    let first = Position(self.head.0 + 1 + records.len() as u64);
+                    if let Some(id) = submission.id {
+                        batch_ids.push((id.clone(), records.len()));
+                        for (i, event) in new_events.iter().enumerate() {
+                            records.push(NewRecord::encode(
+                                command_event_id(&id, i),
+                                recorded_at,
+                                event,
+                            ));
+                        }
+                    } else {
+                        for event in &new_events {
+                            let event_id = self.fresh_id();
+                            records.push(NewRecord::encode(event_id, recorded_at, event));
+                        }
+                    }
+                    outcomes.push(Outcome::Accepted {
+                        first,
+                        events: new_events.len(),
+                    });
+                    for event in &new_events {
+                        self.state.apply(event);
+                    }
+                    events.extend(new_events);
+                }
+            }
+        }
+        if records.is_empty() {
+            return Ok(outcomes);
+        }
+        match self.log.append(&records, Condition::Head(self.head)) {
+            Ok(positions) => {
+                for (position, event) in positions.iter().zip(&events) {
+                    self.views.apply(*position, recorded_at, event);
+                }
+                self.head = positions.last().copied().unwrap_or(self.head);
+                Ok(outcomes)
+            }
+            Err(e) => {
+                // The state already holds the batch; only a reopen can bring it back in line.
+                self.poisoned = true;
+                Err(match e {
+                    AppendError::Conflict { expected, actual } => {
+                        LedgerError::Conflict { expected, actual }
+                    }
+                    AppendError::InvalidBatch(why) => LedgerError::InvalidBatch(why),
+                    AppendError::Record(r) => LedgerError::InvalidBatch(r.to_string()),
+                    AppendError::Storage(s) => LedgerError::Log(s),
+                })
+            }
+        }
+    }
+}
