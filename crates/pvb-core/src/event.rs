@@ -377,7 +377,8 @@ pub struct BudgetReserved {
     /// First reserved day.
     #[serde(with = "ymd")]
     pub from: Date,
-    /// Reserved days, `[from, 1 January of year + 1)`.
+    /// Reserved days, `[from, 1 January of year + 1)`; for a carried-over care interval that
+    /// had already ended when the budget was set, `[from, the day care ended)`.
     pub days: u32,
     /// `days x day tariff`.
     pub amount: Money,

@@ -436,13 +436,17 @@ impl EventId {
         EventId(id)
     }
 
-    /// The `index`-th id of a series seeded by `seed` (a nonce the caller drew):
-    /// the first 16 bytes of `BLAKE3(seed || index)`. Distinct for distinct `(seed, index)`.
+    /// The `index`-th id of a series seeded by `seed` (a nonce the caller drew at random):
+    /// the first 8 bytes of the seed, then the little-endian sum of the next 8 bytes and `index`.
+    /// Distinct for distinct indexes of one seed; two seeds collide only if their first 8 bytes
+    /// are equal (probability 2^-64 per pair of random seeds).
     pub fn derived(seed: &[u8; 32], index: u64) -> EventId {
-        let mut hasher = blake3::Hasher::new_keyed(seed);
-        hasher.update(&index.to_le_bytes());
         let mut id = [0u8; 16];
-        id.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
+        id[..8].copy_from_slice(&seed[..8]);
+        let mut base = [0u8; 8];
+        base.copy_from_slice(&seed[8..16]);
+        let counter = u64::from_le_bytes(base).wrapping_add(index);
+        id[8..].copy_from_slice(&counter.to_le_bytes());
         EventId(id)
     }
 }

@@ -108,6 +108,6 @@ mod tests {
         assert_eq!(Money(7_682_000).to_string(), "76,820.00");
         assert_eq!(Money(-5).to_string(), "-0.05");
         assert_eq!(Money(100).to_string(), "1.00");
-        assert_eq!(Money(123_456_789_01).to_string(), "123,456,789.01");
+        assert_eq!(Money(12_345_678_901).to_string(), "123,456,789.01");
     }
 }

@@ -249,6 +249,11 @@ pub fn seal_batch(
     if let Some(r) = batch.iter().find(|r| r.payload.len() > PAYLOAD_BYTES_MAX) {
         return Err(RecordError::PayloadTooLarge(r.payload.len()));
     }
+    // A record `RecordView::parse` would refuse must never be written: the log could not be
+    // read back past it.
+    if let Some(r) = batch.iter().find(|r| r.schema != SCHEMA_VERSION) {
+        return Err(RecordError::UnknownSchema(r.schema));
+    }
     let mut hasher = blake3::Hasher::new();
     hasher.update(&previous.0);
     let mut buffer = Vec::with_capacity(HEADER_BYTES + 64 + COMMIT_BYTES);

@@ -4,6 +4,8 @@
 //! It is not a fold: [`State::apply`] applies what `decide` returned. Rules are checked in the
 //! order they are written here, so the first broken rule is the one reported.
 
+use std::collections::BTreeMap;
+
 use time::Date;
 
 use crate::command::Command;
@@ -246,6 +248,7 @@ fn set_region_budget(
     // Carry over every client of the region in care on 1 January of `year`.
     let first = january_first(year);
     let mut pool = amount;
+    let mut carried: BTreeMap<ProviderId, Money> = BTreeMap::new();
     let mut clients: Vec<&ClientState> = state.clients().iter().collect();
     clients.sort_by(|a, b| a.id.cmp(&b.id));
     for client in clients {
@@ -277,6 +280,13 @@ fn set_region_budget(
                 Err(other) => return Err(other),
             };
             let reserved = times(tariff, days, "carried-over reservation")?;
+            // The provider's reserved total must fit too (`apply` adds without failing).
+            let total = carried
+                .entry(care.provider)
+                .or_insert_with(|| state.reserved(care.provider, region, year));
+            *total = total
+                .checked_add(reserved)
+                .ok_or(Rejection::AmountOverflow { what: "reserved" })?;
             events.push(Event::BudgetReserved(BudgetReserved {
                 client: client.id.clone(),
                 provider: care.provider,
@@ -480,6 +490,20 @@ fn start_care(
     })];
     for r in reserved {
         budget_check(state, policy, &r)?;
+        fits(
+            state.reserved(provider, region, r.year),
+            r.amount,
+            "reserved",
+        )?;
+        if policy == Policy::PersonFollowing {
+            transfer_fits(
+                state,
+                Account::pool(region),
+                Account::provider(provider, region),
+                r.year,
+                r.amount,
+            )?;
+        }
         let transfer = (policy == Policy::PersonFollowing && r.amount > Money::ZERO).then(|| {
             Event::BudgetTransferred(BudgetTransferred {
                 from: Account::pool(region),
@@ -494,6 +518,33 @@ fn start_care(
         events.extend(transfer);
     }
     Ok(events)
+}
+
+/// `total + amount` must fit in 64-bit cents: `apply` adds without failing.
+fn fits(total: Money, amount: Money, what: &'static str) -> Result<(), Rejection> {
+    total
+        .checked_add(amount)
+        .map(|_| ())
+        .ok_or(Rejection::AmountOverflow { what })
+}
+
+/// A transfer the ledger writes itself (`follows_client`, `release`) must fit both balances:
+/// `apply` cannot fail, and a saturated balance would break conservation (INV-09). A
+/// provider's balance can hold money of other regions (a reallocation), so the pool's own
+/// budget does not bound it.
+fn transfer_fits(
+    state: &State,
+    from: Account,
+    to: Account,
+    year: Year,
+    amount: Money,
+) -> Result<(), Rejection> {
+    let debit = state.balance(from, year).checked_sub(amount);
+    let credit = state.balance(to, year).checked_add(amount);
+    match (debit, credit) {
+        (Some(_), Some(_)) => Ok(()),
+        _ => Err(Rejection::AmountOverflow { what: "transfer" }),
+    }
 }
 
 fn budget_check(state: &State, policy: Policy, r: &BudgetReserved) -> Result<(), Rejection> {
@@ -587,6 +638,13 @@ fn end_open_care(
             amount,
         }));
         if policy == Policy::PersonFollowing && amount > Money::ZERO {
+            transfer_fits(
+                state,
+                Account::provider(care.provider, care.region),
+                Account::pool(care.region),
+                r.year,
+                amount,
+            )?;
             events.push(Event::BudgetTransferred(BudgetTransferred {
                 from: Account::provider(care.provider, care.region),
                 to: Account::pool(care.region),

@@ -464,11 +464,16 @@ impl State {
                     e.amount,
                 );
                 let client = self.client_mut(&e.client);
-                if let Some(care) = client
-                    .care
-                    .last_mut()
-                    .filter(|c| c.until.is_none() && c.provider == e.provider)
-                {
+                // The reservation belongs to the open care only if it was made for it: same
+                // provider and funding region, and not before it started. A carried-over
+                // reservation of an earlier, closed care interval (dated 1 January, before
+                // the open care started) must not be released again when the open care ends.
+                if let Some(care) = client.care.last_mut().filter(|c| {
+                    c.until.is_none()
+                        && c.provider == e.provider
+                        && c.region == e.region
+                        && c.from <= e.from
+                }) {
                     let day_tariff = if e.days == 0 {
                         Money::ZERO
                     } else {

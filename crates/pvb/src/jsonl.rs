@@ -73,8 +73,9 @@ pub fn command_event_id(id: &str, index: usize) -> EventId {
     EventId::from_text(&format!("{id}#{index}"))
 }
 
-/// Replaces every run of 8 or 9 digits that passes the 11-proef by asterisks, so that no
+/// Replaces every run of exactly 9 digits that passes the 11-proef by asterisks, so that no
 /// message can carry a BSN in clear even when a user put one where it does not belong.
+/// (8-digit runs are left alone: they are provider codes far more often than legacy BSNs.)
 pub fn redact_bsns(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
@@ -86,7 +87,7 @@ pub fn redact_bsns(text: &str) -> String {
                 i += 1;
             }
             let run = &text[start..i];
-            if (run.len() == 8 || run.len() == 9) && Bsn::parse(run).is_ok() {
+            if run.len() == 9 && Bsn::parse(run).is_ok() {
                 out.push_str(&"*".repeat(run.len()));
             } else {
                 out.push_str(run);
