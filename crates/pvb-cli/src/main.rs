@@ -7,8 +7,15 @@
 
 #![forbid(unsafe_code)]
 
+mod copy;
+mod demo;
 mod generate;
+mod html;
+mod import;
+mod logs;
 mod progress;
+mod report;
+mod table;
 
 use std::process::ExitCode;
 
@@ -24,10 +31,27 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Verb {
+    /// Generate a small year, import it into a FileLog in a temporary folder, print budgets
+    /// and waiting lists. The first thing to run.
+    ///
+    /// Example: pvb demo
+    Demo(demo::Args),
     /// Write the pvb-year workload (WORKLOAD.md) as JSON Lines.
     ///
     /// Example: pvb generate --scale 0.02 --seed 42 -o year.jsonl
     Generate(generate::Args),
+    /// Append the commands of a JSON Lines file to a log; refused lines go to a report.
+    ///
+    /// Example: pvb import year.jsonl --log ledger
+    Import(import::Args),
+    /// Copy a log between adapters, records and chain unchanged (the target must be empty).
+    ///
+    /// Example: pvb copy --from ledger --to ledger-backup
+    Copy(copy::Args),
+    /// Report budgets, pools, waiting lists or regions at a date, as known at a position.
+    ///
+    /// Example: pvb report budgets --log ledger --as-of 2026-03-31 --known-at 120000 --format csv
+    Report(report::Args),
 }
 
 /// A failure to report: one sentence, exit code 1 (or 2 for a failed verification).
@@ -57,7 +81,11 @@ impl Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Verb::Demo(args) => demo::run(args),
         Verb::Generate(args) => generate::run(args),
+        Verb::Import(args) => import::run(args),
+        Verb::Copy(args) => copy::run(args),
+        Verb::Report(args) => report::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -108,8 +108,10 @@ impl TransferReason {
 
 /// A budget account (DESIGN.md section 5); every account is per year, and the year travels
 /// beside it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(untagged)]
+///
+/// In JSON (human-readable formats) an account is `{"pool":5531}` or
+/// `{"provider":"12345678","region":5531}`; in binary formats (snapshots) a tagged enum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Account {
     /// The region's contracting space (contracteerruimte).
     Pool {
@@ -141,6 +143,53 @@ impl Account {
         match self {
             Account::Pool { pool } => pool,
             Account::Provider { region, .. } => region,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum AccountJson {
+    Pool { pool: RegionId },
+    Provider { provider: ProviderId, region: RegionId },
+}
+
+#[derive(Serialize, Deserialize)]
+enum AccountBinary {
+    Pool(RegionId),
+    Provider(ProviderId, RegionId),
+}
+
+impl Serialize for Account {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            match *self {
+                Account::Pool { pool } => AccountJson::Pool { pool },
+                Account::Provider { provider, region } => AccountJson::Provider { provider, region },
+            }
+            .serialize(s)
+        } else {
+            match *self {
+                Account::Pool { pool } => AccountBinary::Pool(pool),
+                Account::Provider { provider, region } => AccountBinary::Provider(provider, region),
+            }
+            .serialize(s)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Account {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if d.is_human_readable() {
+            Ok(match AccountJson::deserialize(d)? {
+                AccountJson::Pool { pool } => Account::Pool { pool },
+                AccountJson::Provider { provider, region } => Account::Provider { provider, region },
+            })
+        } else {
+            Ok(match AccountBinary::deserialize(d)? {
+                AccountBinary::Pool(pool) => Account::Pool { pool },
+                AccountBinary::Provider(provider, region) => Account::Provider { provider, region },
+            })
         }
     }
 }

@@ -61,7 +61,7 @@ pub use record::{
     BATCH_RECORDS_MAX, COMMIT_BYTES, HEADER_BYTES, RECORD_BYTES_MAX, SCHEMA_VERSION,
 };
 pub use rejection::Rejection;
-pub use rules::{decide, Policy};
+pub use rules::{decide, Policy, RULES_VERSION};
 pub use state::{
     days_between, next_january_first, CareInterval, ChoiceState, ClientState, Contract,
     DeliveryRecord, IndicationState, Reservation, State,

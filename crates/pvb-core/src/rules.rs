@@ -886,3 +886,7 @@ fn transfer_budget(
         reason,
     })])
 }
+
+/// The version of the rules in this file. Bump it whenever `decide` or `State::apply` changes
+/// what they accept or produce: snapshots of another version are ignored and rebuilt.
+pub const RULES_VERSION: u32 = 1;

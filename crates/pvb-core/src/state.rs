@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 use time::Date;
 
 use crate::event::{january_first, Account, Event, Urgency, Year};
@@ -15,7 +16,7 @@ use crate::money::Money;
 use crate::profile::{DeliveryForm, Profile};
 
 /// A provider's contract for one year.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contract {
     /// The contracting region.
     pub region: RegionId,
@@ -26,7 +27,7 @@ pub struct Contract {
 }
 
 /// One indication of a client.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndicationState {
     /// Its id.
     pub id: IndicationId,
@@ -58,7 +59,7 @@ impl IndicationState {
 }
 
 /// A client's choice (assignment) of a provider.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChoiceState {
     /// The provider.
     pub provider: ProviderId,
@@ -73,7 +74,7 @@ pub struct ChoiceState {
 }
 
 /// One reservation of an open care interval.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reservation {
     /// The budget year.
     pub year: Year,
@@ -84,7 +85,7 @@ pub struct Reservation {
 }
 
 /// A care interval `[from, until)` at a provider; `until` is `None` while it is open.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CareInterval {
     /// The provider.
     pub provider: ProviderId,
@@ -110,7 +111,7 @@ impl CareInterval {
 }
 
 /// Everything the ledger knows of one client.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientState {
     /// The client.
     pub id: ClientId,
@@ -183,7 +184,7 @@ impl ClientState {
 }
 
 /// A recorded delivery, kept for reversals.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryRecord {
     /// Index of the client in the state.
     pub client: u32,
@@ -202,18 +203,57 @@ pub struct DeliveryRecord {
 }
 
 /// The ledger's write-side state.
-#[derive(Clone, Debug, Default)]
+///
+/// It serializes (serde) for snapshots: maps are written as sequences of pairs, so any serde
+/// format can hold it; the client index is rebuilt on load.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct State {
+    #[serde(with = "pairs")]
     pub(crate) tariffs: FxHashMap<(Year, Profile, DeliveryForm), Money>,
     pub(crate) budgets: BTreeSet<(RegionId, Year)>,
+    #[serde(with = "pairs")]
     pub(crate) contracts: FxHashMap<(ProviderId, Year), Contract>,
+    #[serde(with = "pairs")]
     pub(crate) accounts: BTreeMap<(Account, Year), Money>,
+    #[serde(with = "pairs")]
     pub(crate) reserved: BTreeMap<(ProviderId, RegionId, Year), Money>,
+    #[serde(skip)]
     pub(crate) client_index: FxHashMap<ClientId, u32>,
     pub(crate) clients: Vec<ClientState>,
+    #[serde(with = "pairs")]
     pub(crate) in_care: FxHashMap<ProviderId, u32>,
+    #[serde(with = "pairs")]
     pub(crate) deliveries: FxHashMap<DeclarationRef, DeliveryRecord>,
     pub(crate) budget_total: i128,
+}
+
+/// Serializes a map as a sequence of `(key, value)` pairs, sorted by key where the map is
+/// ordered, in insertion-independent order otherwise (sorted on write for determinism).
+mod pairs {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub(super) fn serialize<'a, M, K, V, S>(map: &'a M, s: S) -> Result<S::Ok, S::Error>
+    where
+        &'a M: IntoIterator<Item = (&'a K, &'a V)>,
+        K: Serialize + Ord + 'a,
+        V: Serialize + 'a,
+        S: Serializer,
+    {
+        let mut pairs: Vec<(&K, &V)> = map.into_iter().collect();
+        pairs.sort_by(|a, b| a.0.cmp(b.0));
+        s.collect_seq(pairs)
+    }
+
+    pub(super) fn deserialize<'de, M, K, V, D>(d: D) -> Result<M, D::Error>
+    where
+        M: FromIterator<(K, V)>,
+        K: Deserialize<'de>,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        let pairs: Vec<(K, V)> = Vec::deserialize(d)?;
+        Ok(pairs.into_iter().collect())
+    }
 }
 
 fn add(slot: &mut Money, amount: Money) {
@@ -229,6 +269,16 @@ impl State {
     /// An empty ledger.
     pub fn new() -> State {
         State::default()
+    }
+
+    /// Rebuilds the derived client index after deserializing a snapshot.
+    pub fn reindex(&mut self) {
+        self.client_index = self
+            .clients
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.clone(), i as u32))
+            .collect();
     }
 
     /// The maximum day tariff for a year, profile and form.

@@ -15,7 +15,7 @@ use crate::jsonl::{parse_line, redact_bsns, Line, LineError, LINE_BYTES_MAX};
 use crate::ledger::{Ledger, LedgerError, Outcome, Submission};
 
 /// Lines decided and appended together (one durable sync).
-pub const IMPORT_BATCH_LINES: usize = 1_000;
+pub const IMPORT_BATCH_LINES: usize = 4_096;
 
 /// The counts of an import.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]

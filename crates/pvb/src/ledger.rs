@@ -16,7 +16,7 @@ use pvb_core::{
 };
 
 use crate::jsonl::command_event_id;
-use crate::views::Views;
+use pvb_projection::{Filter, Projection, Projections};
 
 /// Why the ledger failed (not why a command was refused: that is a [`Rejection`]).
 #[derive(Debug, thiserror::Error)]
@@ -113,7 +113,7 @@ pub struct Ledger<L: EventLog> {
     log: L,
     policy: Policy,
     state: State,
-    views: Views,
+    views: Projections,
     pseudonymiser: Pseudonymiser,
     head: Position,
     id_seed: [u8; 32],
@@ -128,7 +128,7 @@ impl<L: EventLog> Ledger<L> {
         Self::open_with_views(
             log,
             options,
-            Views::default(),
+            Projections::new(),
             State::new(),
             Position::EMPTY,
         )
@@ -139,7 +139,7 @@ impl<L: EventLog> Ledger<L> {
     pub(crate) fn open_with_views(
         log: L,
         options: Options,
-        views: Views,
+        views: Projections,
         state: State,
         from: Position,
     ) -> Result<Ledger<L>, LedgerError<L::Error>> {
@@ -170,7 +170,7 @@ impl<L: EventLog> Ledger<L> {
             .read(head.next(), &mut |record| match record.event() {
                 Ok(event) => {
                     state.apply(&event);
-                    views.apply(record.position, record.recorded_at_us, &event);
+                    views.apply(record.position, &event);
                     head = record.position;
                     ControlFlow::Continue(())
                 }
@@ -200,9 +200,25 @@ impl<L: EventLog> Ledger<L> {
         &self.state
     }
 
-    /// The projections.
-    pub fn views(&self) -> &Views {
+    /// The projections of the whole log (every day, as known now), kept up to date as the
+    /// ledger appends.
+    pub fn projections(&self) -> &Projections {
         &self.views
+    }
+
+    /// Folds the log again under `filter` (an as-of date, a known-at position, or both).
+    pub fn replay(&mut self, filter: Filter) -> Result<Projections, LedgerError<L::Error>> {
+        self.replay_with(filter, ())
+    }
+
+    /// Folds the log under `filter` with a projection of the caller's own, in the same pass as
+    /// the built-in ones.
+    pub fn replay_with<X: Projection>(
+        &mut self,
+        filter: Filter,
+        extra: X,
+    ) -> Result<Projections<X>, LedgerError<L::Error>> {
+        replay_log(&mut self.log, filter, extra)
     }
 
     /// The pseudonymiser of this ledger (for callers that parse BSNs themselves).
@@ -308,7 +324,7 @@ impl<L: EventLog> Ledger<L> {
         match self.log.append(&records, Condition::Head(self.head)) {
             Ok(positions) => {
                 for (position, event) in positions.iter().zip(&events) {
-                    self.views.apply(*position, recorded_at, event);
+                    self.views.apply(*position, event);
                 }
                 self.head = positions.last().copied().unwrap_or(self.head);
                 Ok(outcomes)
@@ -326,5 +342,37 @@ impl<L: EventLog> Ledger<L> {
                 })
             }
         }
+    }
+}
+
+/// Folds every record of `log` under `filter`, with `extra` beside the built-in projections.
+pub fn replay_log<L: EventLog, X: Projection>(
+    log: &mut L,
+    filter: Filter,
+    extra: X,
+) -> Result<Projections<X>, LedgerError<L::Error>> {
+    let mut projections = Projections::with_filter(filter).with_extra(extra);
+    let mut failure = None;
+    log.read(Position(1), &mut |record| {
+        if let Some(last) = filter.known_at {
+            if record.position > last {
+                return ControlFlow::Break(());
+            }
+        }
+        match projections.apply_record(record) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                failure = Some(LedgerError::Undecodable {
+                    position: record.position,
+                    reason: e.to_string(),
+                });
+                ControlFlow::Break(())
+            }
+        }
+    })
+    .map_err(LedgerError::Log)?;
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(projections),
     }
 }
