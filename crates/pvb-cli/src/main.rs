@@ -7,6 +7,8 @@
 
 #![forbid(unsafe_code)]
 
+mod bench;
+mod compare;
 mod copy;
 mod demo;
 mod generate;
@@ -52,6 +54,15 @@ enum Verb {
     ///
     /// Example: pvb report budgets --log ledger --as-of 2026-03-31 --known-at 120000 --format csv
     Report(report::Args),
+    /// Replay the same commands under both funding policies and compare waiting lists and the
+    /// clients turned away for budget.
+    ///
+    /// Example: pvb compare year.jsonl --agreements 40
+    Compare(compare::Args),
+    /// Measure the WORKLOAD.md figures (commands/s, replay events/s, memory, bytes/event).
+    ///
+    /// Example: pvb bench --scale 0.01 --store file
+    Bench(bench::Args),
 }
 
 /// A failure to report: one sentence, exit code 1 (or 2 for a failed verification).
@@ -86,6 +97,8 @@ fn main() -> ExitCode {
         Verb::Import(args) => import::run(args),
         Verb::Copy(args) => copy::run(args),
         Verb::Report(args) => report::run(args),
+        Verb::Compare(args) => compare::run(args),
+        Verb::Bench(args) => bench::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
