@@ -18,6 +18,7 @@ mod logs;
 mod progress;
 mod report;
 mod table;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -63,6 +64,10 @@ enum Verb {
     ///
     /// Example: pvb bench --scale 0.01 --store file
     Bench(bench::Args),
+    /// Check a log: frames and CRC, hash chain, decoding, and the auditor invariants.
+    ///
+    /// Example: pvb verify --log ledger
+    Verify(verify::Args),
 }
 
 /// A failure to report: one sentence, exit code 1 (or 2 for a failed verification).
@@ -99,6 +104,7 @@ fn main() -> ExitCode {
         Verb::Report(args) => report::run(args),
         Verb::Compare(args) => compare::run(args),
         Verb::Bench(args) => bench::run(args),
+        Verb::Verify(args) => verify::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
