@@ -35,10 +35,10 @@ pub struct IndicationEntry {
     #[serde(with = "ymd")]
     pub from: Date,
     /// First day no longer valid by the decision itself.
-    #[serde(with = "ymd::option", default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "ymd::option", default)]
     pub until: Option<Date>,
     /// First day no longer valid by a withdrawal.
-    #[serde(with = "ymd::option", default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "ymd::option", default)]
     pub withdrawn: Option<Date>,
 }
 
@@ -90,16 +90,16 @@ pub struct ClientEntry {
     /// The client.
     pub client: ClientId,
     /// Indications, in the order granted.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub indications: Vec<IndicationEntry>,
     /// Choices, in the order first made; a withdrawn choice is gone.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub choices: Vec<ChoiceEntry>,
     /// The provider the client is in care at, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub in_care: Option<InCare>,
     /// Paid days net of reversals: sorted, disjoint, coalesced periods.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub paid: Vec<Period>,
 }
 

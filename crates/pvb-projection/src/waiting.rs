@@ -334,9 +334,9 @@ struct WaitingData {
 #[derive(Serialize, Deserialize)]
 struct ClientEntry {
     client: ClientId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     region: Option<RegionId>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     listings: Vec<Listing>,
 }
 
