@@ -14,6 +14,8 @@ mod demo;
 mod generate;
 mod html;
 mod import;
+#[cfg(feature = "iwlz")]
+mod import_iwlz;
 mod logs;
 mod progress;
 mod report;
@@ -47,6 +49,11 @@ enum Verb {
     ///
     /// Example: pvb import year.jsonl --log ledger
     Import(import::Args),
+    /// Append iWlz 2.2 messages (IO31, AW33, AW35, AW39; a folder in file-name order).
+    ///
+    /// Example: pvb import-iwlz messages/ --log ledger
+    #[cfg(feature = "iwlz")]
+    ImportIwlz(import_iwlz::Args),
     /// Copy a log between adapters, records and chain unchanged (the target must be empty).
     ///
     /// Example: pvb copy --from ledger --to ledger-backup
@@ -100,6 +107,8 @@ fn main() -> ExitCode {
         Verb::Demo(args) => demo::run(args),
         Verb::Generate(args) => generate::run(args),
         Verb::Import(args) => import::run(args),
+        #[cfg(feature = "iwlz")]
+        Verb::ImportIwlz(args) => import_iwlz::run(args),
         Verb::Copy(args) => copy::run(args),
         Verb::Report(args) => report::run(args),
         Verb::Compare(args) => compare::run(args),

@@ -251,6 +251,46 @@ impl<L: EventLog> Ledger<L> {
             })))
     }
 
+    /// Executes `submissions` all or nothing: if any is refused, nothing is appended and the
+    /// refusal is returned with the index of the refused submission. Used for messages whose
+    /// commands belong together (an iWlz message). Submissions whose ids are all already in
+    /// the log come back as duplicates.
+    pub fn execute_all_or_nothing(
+        &mut self,
+        submissions: Vec<Submission>,
+    ) -> Result<Result<Vec<Outcome>, (usize, Rejection)>, LedgerError<L::Error>> {
+        if submissions.len() > 1 {
+            // Decide on a scratch copy first; only a batch that is accepted whole goes on.
+            let mut scratch = self.state.clone();
+            for (index, submission) in submissions.iter().enumerate() {
+                if let Some(id) = &submission.id {
+                    if self
+                        .log
+                        .find(&command_event_id(id, 0))
+                        .map_err(LedgerError::Log)?
+                        .is_some()
+                    {
+                        continue;
+                    }
+                }
+                match decide(&scratch, &submission.command, self.policy) {
+                    Ok(events) => events.iter().for_each(|e| scratch.apply(e)),
+                    Err(rejection) => return Ok(Err((index, rejection))),
+                }
+            }
+        }
+        let outcomes = self.execute_batch(submissions)?;
+        if let Some((index, Outcome::Rejected(rejection))) = outcomes
+            .iter()
+            .enumerate()
+            .find(|(_, o)| matches!(o, Outcome::Rejected(_)))
+        {
+            // A single submission refused: nothing was appended.
+            return Ok(Err((index, rejection.clone())));
+        }
+        Ok(Ok(outcomes))
+    }
+
     fn fresh_id(&mut self) -> EventId {
         let id = EventId::derived(&self.id_seed, self.next_id);
         self.next_id += 1;
