@@ -2,7 +2,7 @@
 //! configuration (little-endian, variable-length integers), fields in the order written here.
 //!
 //! This module is the only place that knows the payload bytes. Golden vectors in
-//! `tests/golden_payloads.rs` freeze them: a change here that alters a byte fails that test.
+//! `tests/golden_records.rs` (one sealed record per event kind) freeze them: a change here that alters a byte fails that test.
 //! It is not the record envelope or the hash chain (see [`crate::record`]).
 //!
 //! Field encodings: integers and `Money` as bincode varints (zig-zag for signed); a date as its

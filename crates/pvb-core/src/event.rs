@@ -150,8 +150,13 @@ impl Account {
 #[derive(Serialize, Deserialize)]
 #[serde(untagged)]
 enum AccountJson {
-    Pool { pool: RegionId },
-    Provider { provider: ProviderId, region: RegionId },
+    Pool {
+        pool: RegionId,
+    },
+    Provider {
+        provider: ProviderId,
+        region: RegionId,
+    },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -165,7 +170,9 @@ impl Serialize for Account {
         if s.is_human_readable() {
             match *self {
                 Account::Pool { pool } => AccountJson::Pool { pool },
-                Account::Provider { provider, region } => AccountJson::Provider { provider, region },
+                Account::Provider { provider, region } => {
+                    AccountJson::Provider { provider, region }
+                }
             }
             .serialize(s)
         } else {
@@ -183,7 +190,9 @@ impl<'de> Deserialize<'de> for Account {
         if d.is_human_readable() {
             Ok(match AccountJson::deserialize(d)? {
                 AccountJson::Pool { pool } => Account::Pool { pool },
-                AccountJson::Provider { provider, region } => Account::Provider { provider, region },
+                AccountJson::Provider { provider, region } => {
+                    Account::Provider { provider, region }
+                }
             })
         } else {
             Ok(match AccountBinary::deserialize(d)? {

@@ -254,8 +254,12 @@ pub fn seal_batch(
     if let Some(r) = batch.iter().find(|r| r.schema != SCHEMA_VERSION) {
         return Err(RecordError::UnknownSchema(r.schema));
     }
+    // The hashed bytes are gathered and hashed in large pieces: BLAKE3 fed one ~100-byte record
+    // at a time runs on its one-block path (about 100 ns a record); fed the batch, on its SIMD
+    // path (about 17 ns a record). The hash is the same.
     let mut hasher = blake3::Hasher::new();
-    hasher.update(&previous.0);
+    let mut chained = Vec::with_capacity(COMMIT_BYTES + batch.len().min(1024) * 96);
+    chained.extend_from_slice(&previous.0);
     let mut buffer = Vec::with_capacity(HEADER_BYTES + 64 + COMMIT_BYTES);
     let mut commit = previous;
     for (i, record) in batch.iter().enumerate() {
@@ -271,8 +275,13 @@ pub fn seal_batch(
         // The length was checked against PAYLOAD_BYTES_MAX above.
         buffer.extend_from_slice(&(record.payload.len() as u32).to_le_bytes());
         buffer.extend_from_slice(&record.payload);
-        hasher.update(&buffer);
+        chained.extend_from_slice(&buffer);
+        if chained.len() >= 1 << 20 {
+            hasher.update(&chained);
+            chained.clear();
+        }
         if last {
+            hasher.update(&chained);
             commit = Commit(*hasher.finalize().as_bytes());
             buffer.extend_from_slice(&commit.0);
         }
