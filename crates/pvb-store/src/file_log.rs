@@ -521,7 +521,8 @@ impl<S: Storage> FileLog<S> {
             Err(e) => return Err(io_error("lock", &lock_path)(e)),
         };
         let mut walker = Walker::default();
-        let loaded = load(&storage, &dir, writable, true, &mut walker)?;
+        // A read-only open builds no id index: replays and reports stay lean.
+        let loaded = load(&storage, &dir, writable, writable, &mut walker)?;
         if let Some(problem) = loaded.problem {
             return Err(problem);
         }
@@ -801,6 +802,24 @@ impl<S: Storage> EventLog for FileLog<S> {
 
     fn durability(&self) -> Durability {
         Durability::Fsync
+    }
+
+    /// Answered from the id index of a writable log; a read-only log (which builds no index,
+    /// to keep replays lean) scans.
+    fn find(&mut self, id: &pvb_core::EventId) -> Result<Option<Position>, Error> {
+        if !self.options.read_only {
+            return Ok(self.ids.get(&id.0).map(|p| Position(*p)));
+        }
+        let mut found = None;
+        self.read(Position(1), &mut |record| {
+            if record.id == *id {
+                found = Some(record.position);
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })?;
+        Ok(found)
     }
 }
 

@@ -192,4 +192,8 @@ impl EventLog for MemoryLog {
     fn durability(&self) -> Durability {
         Durability::None
     }
+
+    fn find(&mut self, id: &pvb_core::EventId) -> Result<Option<Position>, Self::Error> {
+        Ok(self.ids.get(&id.0).map(|p| Position(*p)))
+    }
 }
