@@ -1,6 +1,9 @@
-//! `pvb bench --scale S [--store memory|file]`: the figures of WORKLOAD.md "What is measured"
-//! for one store and scale, each beside a reference measured in the same run (this machine is
-//! shared and noisy: ratios travel, absolute times do not).
+//! `pvb bench --scale S [--store memory|file|sled|postgres]`: the figures of WORKLOAD.md "What
+//! is measured" for one store and scale, each beside a reference measured in the same run (this
+//! machine is shared and noisy: ratios travel, absolute times do not); and the storage figures
+//! of every adapter: durable append alone (the log's records appended again, in batches, to a
+//! fresh log of the same store), single-event durable append latency (`--single N`), read and
+//! replay throughput, bytes per event.
 //!
 //! It is not a test: nothing here passes or fails. The method is in docs/BENCHMARKS.md.
 
@@ -11,7 +14,9 @@ use std::time::Instant;
 use pvb::jsonl::parse_line;
 use pvb::projection::{Filter, Projections};
 use pvb::{Ledger, Options, Submission};
-use pvb_core::{decode_event, EventLog, Policy, Position, Pseudonymiser};
+use pvb_core::{
+    decode_event, Condition, EventId, EventLog, NewRecord, Policy, Position, Pseudonymiser,
+};
 use pvb_workload::Generator;
 
 use crate::generate::parse_scale;
@@ -28,12 +33,20 @@ pub struct Args {
     /// Seed.
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// The store: memory or file (a FileLog in a temporary folder, or --dir).
+    /// The store: memory, file (a FileLog in a temporary folder, or --dir), sled (experimental;
+    /// a SledLog in a temporary folder, or --dir) or postgres (fresh schemas in the database
+    /// --postgres names, dropped afterwards).
     #[arg(long, default_value = "file")]
     store: String,
-    /// Folder for the file store (default: a temporary folder, removed afterwards).
+    /// Folder for the file or sled store (default: a temporary folder, removed afterwards).
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// The PostgreSQL database for --store postgres (postgres://user@host:port/db).
+    #[arg(long)]
+    postgres: Option<String>,
+    /// Single-event durable appends to time after the run (0: none).
+    #[arg(long, default_value_t = 1000)]
+    single: u64,
     /// Commands per durable batch.
     #[arg(long, default_value_t = 1000)]
     batch: usize,
@@ -65,6 +78,13 @@ struct Figures {
     replay_peak_rss_note: String,
     log_bytes: u64,
     log_bytes_per_event: f64,
+    append_events: u64,
+    append_batch: usize,
+    append_events_per_second: f64,
+    single_appends: u64,
+    single_p50_us: f64,
+    single_p99_us: f64,
+    single_appends_per_second: f64,
     consumed_cents: i64,
     workload_consumed_cents: u64,
 }
@@ -103,15 +123,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         .dir
         .clone()
         .unwrap_or_else(|| temp.path().join("ledger"));
-    let spec = match args.store.as_str() {
-        "memory" => LogSpec::Memory,
-        "file" => LogSpec::File(dir.clone()),
-        other => {
-            return Err(Failure::new(format!(
-                "--store {other}: this build benchmarks memory and file"
-            )))
-        }
-    };
+    let spec = store_spec(&args, &dir, "")?;
     if let LogSpec::File(path) = &spec {
         if path.exists()
             && std::fs::read_dir(path)
@@ -126,7 +138,17 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
     let key = [0x5a; 32];
     let pseudonymiser = Pseudonymiser::new(key);
-    let mut ledger = Ledger::open(spec.open()?, Options::new(Policy::PersonFollowing, key))
+    let mut first_log = spec.open()?;
+    let head = first_log
+        .head()
+        .map_err(|e| Failure::new(format!("{}: {e}", spec.describe())))?;
+    if head != Position::EMPTY {
+        return Err(Failure::new(format!(
+            "{}: the benchmark needs an empty log, this one ends at {head}",
+            spec.describe()
+        )));
+    }
+    let mut ledger = Ledger::open(first_log, Options::new(Policy::PersonFollowing, key))
         .map_err(|e| Failure::new(e.to_string()))?;
     let mut figures = Figures {
         store: args.store.clone(),
@@ -184,7 +206,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     // 2. Replay: reopen the log, then rebuild every projection from it.
     let mut log: AnyLog = match &spec {
         LogSpec::Memory => ledger.into_log(),
-        LogSpec::File(_) => {
+        _ => {
             drop(ledger);
             let started = Instant::now();
             let log = spec.open_existing()?;
@@ -192,10 +214,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
             log
         }
     };
-    if let LogSpec::File(path) = &spec {
-        figures.log_bytes = dir_bytes(path);
-        figures.log_bytes_per_event = figures.log_bytes as f64 / figures.events.max(1) as f64;
-    }
+    figures.log_bytes = log_bytes(&spec, &mut log)?;
+    figures.log_bytes_per_event = figures.log_bytes as f64 / figures.events.max(1) as f64;
     // Warm the page cache and measure the scan (frames, CRC, chain) alone.
     let started = Instant::now();
     let mut scanned = 0u64;
@@ -249,6 +269,76 @@ pub fn run(args: Args) -> Result<(), Failure> {
     };
     drop(projections);
 
+    // 3. Durable append alone: the records read back and appended again, in batches of
+    //    --batch, to a fresh log of the same store; then --single one-event appends.
+    let target_dir = temp.path().join("append");
+    let target_spec = store_spec(&args, &target_dir, "_append")?;
+    let mut target = target_spec.open()?;
+    let batch_size = args.batch.clamp(1, pvb_core::BATCH_RECORDS_MAX);
+    let mut pending: Vec<NewRecord> = Vec::with_capacity(batch_size);
+    let mut append_seconds = 0.0;
+    let mut append_failure: Option<String> = None;
+    let mut last_payload = Vec::new();
+    let mut append = |target: &mut AnyLog, pending: &mut Vec<NewRecord>| -> Option<String> {
+        let started = Instant::now();
+        let result = target.append(pending, Condition::Any);
+        append_seconds += started.elapsed().as_secs_f64();
+        pending.clear();
+        result.err().map(|e| e.to_string())
+    };
+    log.read(Position(1), &mut |record| {
+        pending.push(NewRecord::from_view(record));
+        if pending.len() >= batch_size {
+            append_failure = append(&mut target, &mut pending);
+            if append_failure.is_some() {
+                return ControlFlow::Break(());
+            }
+        }
+        if record.position.0 == figures.events {
+            // The payload the single-event appends below reuse: the log's last event.
+            last_payload = record.payload.to_vec();
+        }
+        figures.append_events += 1;
+        ControlFlow::Continue(())
+    })
+    .map_err(|e| Failure::new(e.to_string()))?;
+    if append_failure.is_none() && !pending.is_empty() {
+        append_failure = append(&mut target, &mut pending);
+    }
+    if let Some(e) = append_failure {
+        return Err(Failure::new(format!("{}: {e}", target_spec.describe())));
+    }
+    figures.append_batch = batch_size;
+    figures.append_events_per_second = figures.append_events as f64 / append_seconds.max(1e-9);
+    let mut times = Vec::with_capacity(args.single as usize);
+    for i in 0..args.single {
+        let record = NewRecord {
+            id: EventId::derived(&[0x51; 32], i),
+            recorded_at_us: i as i64,
+            schema: pvb_core::SCHEMA_VERSION,
+            codec: pvb_core::CODEC_BINCODE_2,
+            payload: last_payload.clone(),
+        };
+        let started = Instant::now();
+        target
+            .append(&[record], Condition::Any)
+            .map_err(|e| Failure::new(format!("{}: {e}", target_spec.describe())))?;
+        times.push(started.elapsed().as_secs_f64());
+    }
+    if !times.is_empty() {
+        let total: f64 = times.iter().sum();
+        times.sort_by(f64::total_cmp);
+        let quantile = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize] * 1e6;
+        figures.single_appends = args.single;
+        figures.single_p50_us = quantile(0.5);
+        figures.single_p99_us = quantile(0.99);
+        figures.single_appends_per_second = args.single as f64 / total.max(1e-9);
+    }
+    discard(target)?;
+    if args.dir.is_none() {
+        discard(log)?;
+    }
+
     match args.format {
         Format::Json => print_json(&figures),
         _ => {
@@ -271,7 +361,7 @@ fn print_figures(f: &Figures) {
     println!(
         "  command throughput          {:>12}/s  decide + durable append (batches of up to {} commands, {} fsyncs) + apply + projections",
         m(f.commands_per_second),
-        if f.durable_batches > 0 { f.commands / f.durable_batches } else { 0 },
+        f.commands.checked_div(f.durable_batches).unwrap_or(0),
         f.durable_batches
     );
     println!(
@@ -286,7 +376,7 @@ fn print_figures(f: &Figures) {
         println!("  open (verify all segments)  {:>12.3} s", f.open_seconds);
     }
     println!(
-        "  scan (frames, CRC, chain)   {:>12}/s  events",
+        "  scan (read, checks, chain)  {:>12}/s  events",
         m(f.scan_only_events_per_second)
     );
     println!(
@@ -311,6 +401,18 @@ fn print_figures(f: &Figures) {
         );
     }
     println!(
+        "  durable append alone        {:>12}/s  events, batches of {} ({} events appended again to a fresh log of the store)",
+        m(f.append_events_per_second),
+        f.append_batch,
+        f.append_events
+    );
+    if f.single_appends > 0 {
+        println!(
+            "  single-event durable append p50 {:.0} µs, p99 {:.0} µs  ({} appends, {:.0}/s)",
+            f.single_p50_us, f.single_p99_us, f.single_appends, f.single_appends_per_second
+        );
+    }
+    println!(
         "  checksum (a) consumed       {} cents (workload says {}: {})",
         f.consumed_cents,
         f.workload_consumed_cents,
@@ -320,4 +422,99 @@ fn print_figures(f: &Figures) {
             "DIFFERENT"
         }
     );
+}
+
+/// The log `--store` names; `suffix` tells a second log of the same store apart (a folder for
+/// file and sled, a schema for postgres).
+#[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
+fn store_spec(args: &Args, dir: &std::path::Path, suffix: &str) -> Result<LogSpec, Failure> {
+    match args.store.as_str() {
+        "memory" => Ok(LogSpec::Memory),
+        "file" => Ok(LogSpec::File(dir.to_path_buf())),
+        #[cfg(feature = "sled")]
+        "sled" => Ok(LogSpec::Sled(dir.to_path_buf())),
+        #[cfg(feature = "postgres")]
+        "postgres" => {
+            let url = args
+                .postgres
+                .as_deref()
+                .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
+                .ok_or_else(|| {
+                    Failure::new(
+                        "--store postgres needs --postgres postgres://user@host:port/database",
+                    )
+                })?;
+            if url.contains("pvb_schema=") {
+                return Err(Failure::new(
+                    "--postgres: leave out pvb_schema=; the benchmark makes its own schemas and drops them",
+                ));
+            }
+            let separator = if url.contains('?') { '&' } else { '?' };
+            let url = format!(
+                "{url}{separator}pvb_schema=pvb_bench_{}{suffix}",
+                std::process::id()
+            );
+            LogSpec::parse(&url)
+        }
+        other => Err(Failure::new(format!(
+            "--store {other}: this build benchmarks {}",
+            STORES.join(", ")
+        ))),
+    }
+}
+
+/// The stores this build has.
+const STORES: &[&str] = &[
+    "memory",
+    "file",
+    #[cfg(feature = "sled")]
+    "sled",
+    #[cfg(feature = "postgres")]
+    "postgres",
+];
+
+/// Bytes the log takes: its files (recursively for sled), or its table and indexes.
+#[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
+fn log_bytes(spec: &LogSpec, log: &mut AnyLog) -> Result<u64, Failure> {
+    match spec {
+        LogSpec::File(path) => Ok(dir_bytes(path)),
+        #[cfg(feature = "sled")]
+        LogSpec::Sled(path) => Ok(tree_bytes(path)),
+        #[cfg(feature = "postgres")]
+        LogSpec::Postgres(_) => match log {
+            AnyLog::Postgres(pg) => pg
+                .table_bytes()
+                .map_err(|e| Failure::new(format!("{}: {e}", spec.describe()))),
+            _ => Ok(0),
+        },
+        LogSpec::Memory => Ok(0),
+    }
+}
+
+/// Bytes of the files under `dir`, at any depth.
+#[cfg(feature = "sled")]
+fn tree_bytes(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| match e.metadata() {
+                    Ok(m) if m.is_dir() => tree_bytes(&e.path()),
+                    Ok(m) => m.len(),
+                    Err(_) => 0,
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// Closes a benchmark log; a PostgreSQL one's schema is dropped.
+fn discard(log: AnyLog) -> Result<(), Failure> {
+    match log {
+        #[cfg(feature = "postgres")]
+        AnyLog::Postgres(pg) => pg
+            .drop_tables()
+            .map_err(|e| Failure::new(format!("dropping the benchmark schema: {e}"))),
+        _ => Ok(()),
+    }
 }

@@ -1,5 +1,7 @@
 //! Opening the log a `--log` argument names: a folder (FileLog, the default), `memory:` (for
-//! benchmarks), and later `sled:PATH` and `postgres://...`; plus the key file beside it.
+//! benchmarks), `sled:PATH` (SledLog, experimental; feature `sled`) and `postgres://...` or
+//! `postgresql://...` (PostgresLog; feature `postgres`); plus the pseudonymisation key file
+//! (beside a folder or sled log; for PostgreSQL only `--key-file` or `PVB_KEY_FILE`).
 //!
 //! It is not an adapter: it only dispatches to the adapters of `pvb-store*` behind one type.
 
@@ -21,6 +23,13 @@ pub enum LogSpec {
     File(PathBuf),
     /// An in-memory log (nothing survives the process).
     Memory,
+    /// A SledLog folder (`sled:PATH`).
+    #[cfg(feature = "sled")]
+    Sled(PathBuf),
+    /// A PostgreSQL database (`postgres://...`, with pvb's `pvb_schema=` and
+    /// `pvb_allow_unsafe_durability=` parameters).
+    #[cfg(feature = "postgres")]
+    Postgres(String),
 }
 
 impl LogSpec {
@@ -32,12 +41,29 @@ impl LogSpec {
         if let Some(rest) = text.strip_prefix("file:") {
             return Ok(LogSpec::File(PathBuf::from(rest)));
         }
-        if text.starts_with("sled:")
-            || text.starts_with("postgres://")
-            || text.starts_with("postgresql://")
-        {
+        if let Some(rest) = text.strip_prefix("sled:") {
+            if rest.is_empty() {
+                return Err(Failure::new("--log sled: needs a folder, as in sled:PATH"));
+            }
+            #[cfg(feature = "sled")]
+            return Ok(LogSpec::Sled(PathBuf::from(rest)));
+            #[cfg(not(feature = "sled"))]
             return Err(Failure::new(format!(
-                "--log {}: this build has no adapter for that log (only a folder path, file:PATH or memory:)",
+                "--log {text}: this build has no sled adapter (it is experimental; build pvb-cli with --features sled)"
+            )));
+        }
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            #[cfg(feature = "postgres")]
+            {
+                // Refuse a malformed URL or an unknown pvb_ parameter here, before anything
+                // is opened.
+                pvb_store_postgres::UrlOptions::parse(text)
+                    .map_err(|e| Failure::new(format!("--log {}: {e}", redact_url(text))))?;
+                return Ok(LogSpec::Postgres(text.to_owned()));
+            }
+            #[cfg(not(feature = "postgres"))]
+            return Err(Failure::new(format!(
+                "--log {}: this build has no PostgreSQL adapter (build pvb-cli with --features postgres)",
                 redact_url(text)
             )));
         }
@@ -49,7 +75,16 @@ impl LogSpec {
         match self {
             LogSpec::File(path) => path.display().to_string(),
             LogSpec::Memory => "memory:".to_owned(),
+            #[cfg(feature = "sled")]
+            LogSpec::Sled(path) => format!("sled:{}", path.display()),
+            #[cfg(feature = "postgres")]
+            LogSpec::Postgres(url) => redact_url(url),
         }
+    }
+
+    /// True for a FileLog (the only adapter with frames and CRC-32C to check on their own).
+    pub fn is_file(&self) -> bool {
+        matches!(self, LogSpec::File(_))
     }
 
     /// The default key file: `<log>.key` beside a folder log.
@@ -57,6 +92,11 @@ impl LogSpec {
         match self {
             LogSpec::File(path) => Some(sibling(path, "key")),
             LogSpec::Memory => None,
+            #[cfg(feature = "sled")]
+            LogSpec::Sled(path) => Some(sibling(path, "key")),
+            // The key never lives in the database: --key-file or PVB_KEY_FILE.
+            #[cfg(feature = "postgres")]
+            LogSpec::Postgres(_) => None,
         }
     }
 
@@ -65,6 +105,10 @@ impl LogSpec {
         match self {
             LogSpec::File(path) => sibling(path, "rejections.jsonl"),
             LogSpec::Memory => PathBuf::from("rejections.jsonl"),
+            #[cfg(feature = "sled")]
+            LogSpec::Sled(path) => sibling(path, "rejections.jsonl"),
+            #[cfg(feature = "postgres")]
+            LogSpec::Postgres(_) => PathBuf::from("rejections.jsonl"),
         }
     }
 
@@ -75,6 +119,12 @@ impl LogSpec {
                 .map(AnyLog::File)
                 .map_err(|e| Failure::new(format!("cannot open log {}: {e}", path.display()))),
             LogSpec::Memory => Ok(AnyLog::Memory(MemoryLog::new())),
+            #[cfg(feature = "sled")]
+            LogSpec::Sled(path) => pvb_store_sled::SledLog::open(path)
+                .map(AnyLog::Sled)
+                .map_err(|e| Failure::new(format!("cannot open log sled:{}: {e}", path.display()))),
+            #[cfg(feature = "postgres")]
+            LogSpec::Postgres(url) => open_postgres(url, true),
         }
     }
 
@@ -92,12 +142,39 @@ impl LogSpec {
                 .map(AnyLog::File)
                 .map_err(|e| Failure::new(format!("cannot open log {}: {e}", path.display())));
         }
+        #[cfg(feature = "sled")]
+        if let LogSpec::Sled(path) = self {
+            let options = pvb_store_sled::Options::new().create(false);
+            return pvb_store_sled::SledLog::open_with(path, options)
+                .map(AnyLog::Sled)
+                .map_err(|e| {
+                    Failure::new(format!("cannot open log sled:{}: {e}", path.display()))
+                });
+        }
+        #[cfg(feature = "postgres")]
+        if let LogSpec::Postgres(url) = self {
+            return open_postgres(url, false);
+        }
         self.open()
     }
 }
 
+/// Opens a PostgresLog; its warnings (data checksums off, ...) go to stderr.
+#[cfg(feature = "postgres")]
+fn open_postgres(url: &str, create: bool) -> Result<AnyLog, Failure> {
+    let log = pvb_store_postgres::PostgresLog::open_url(url, create)
+        .map_err(|e| Failure::new(format!("cannot open log {}: {e}", redact_url(url))))?;
+    for warning in &log.open_report().warnings {
+        eprintln!("pvb: warning: log {}: {warning}", redact_url(url));
+    }
+    Ok(AnyLog::Postgres(Box::new(log)))
+}
+
 /// Hides a password in a connection string.
 pub fn redact_url(text: &str) -> String {
+    #[cfg(feature = "postgres")]
+    return pvb_store_postgres::redact(text);
+    #[cfg(not(feature = "postgres"))]
     match (text.find("://"), text.find('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             format!("{}://***{}", &text[..scheme], &text[at..])
@@ -131,6 +208,11 @@ pub fn key(
         Some(path) => {
             keyfile::load_or_create(&path, log_is_empty).map_err(|e| Failure::new(e.to_string()))
         }
+        #[cfg(feature = "postgres")]
+        None if matches!(spec, LogSpec::Postgres(_)) => Err(Failure::new(format!(
+            "log {}: a PostgreSQL log needs a pseudonymisation key file: give --key-file FILE or set PVB_KEY_FILE (the key never lives in the database)",
+            spec.describe()
+        ))),
         // A memory log lives and dies with the process: a process-local key serves it.
         None => {
             let mut key = [0u8; 32];
@@ -168,11 +250,19 @@ fn wrap_append<E: std::fmt::Display>(e: AppendError<E>) -> AppendError<AnyLogErr
 }
 
 /// Any adapter the command can open.
+// One per command, never in a collection: the size of the FileLog variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum AnyLog {
     /// A FileLog.
     File(FileLog),
     /// A MemoryLog.
     Memory(MemoryLog),
+    /// A SledLog (experimental).
+    #[cfg(feature = "sled")]
+    Sled(pvb_store_sled::SledLog),
+    /// A PostgresLog.
+    #[cfg(feature = "postgres")]
+    Postgres(Box<pvb_store_postgres::PostgresLog>),
 }
 
 macro_rules! each {
@@ -180,6 +270,10 @@ macro_rules! each {
         match $self {
             AnyLog::File($log) => $body,
             AnyLog::Memory($log) => $body,
+            #[cfg(feature = "sled")]
+            AnyLog::Sled($log) => $body,
+            #[cfg(feature = "postgres")]
+            AnyLog::Postgres($log) => $body,
         }
     };
 }
