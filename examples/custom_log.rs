@@ -17,30 +17,51 @@ struct VecLog {
 impl EventLog for VecLog {
     type Error = std::io::Error;
 
-    fn append(&mut self, batch: &[NewRecord], condition: Condition) -> Result<Vec<Position>, AppendError<Self::Error>> {
+    fn append(
+        &mut self,
+        batch: &[NewRecord],
+        condition: Condition,
+    ) -> Result<Vec<Position>, AppendError<Self::Error>> {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
         for (i, r) in batch.iter().enumerate() {
             if batch[..i].iter().any(|o| o.id == r.id) {
-                return Err(AppendError::InvalidBatch(format!("event id {} twice in one batch", r.id)));
+                return Err(AppendError::InvalidBatch(format!(
+                    "event id {} twice in one batch",
+                    r.id
+                )));
             }
         }
-        if let Some(known) = batch.iter().map(|r| self.ids.get(&r.id).copied()).collect::<Option<Vec<_>>>() {
+        if let Some(known) = batch
+            .iter()
+            .map(|r| self.ids.get(&r.id).copied())
+            .collect::<Option<Vec<_>>>()
+        {
             return Ok(known); // Every id is in the log: an idempotent retry.
         }
         let head = Position(self.records.len() as u64);
         if let Condition::Head(expected) = condition {
             if expected != head {
-                return Err(AppendError::Conflict { expected, actual: head });
+                return Err(AppendError::Conflict {
+                    expected,
+                    actual: head,
+                });
             }
         }
-        let new: Vec<NewRecord> = batch.iter().filter(|r| !self.ids.contains_key(&r.id)).cloned().collect();
+        let new: Vec<NewRecord> = batch
+            .iter()
+            .filter(|r| !self.ids.contains_key(&r.id))
+            .cloned()
+            .collect();
         let mut sealed = Vec::new();
-        let commit = seal_batch(self.commit, head.next(), &new, |_, bytes| sealed.push(bytes.to_vec()))?;
+        let commit = seal_batch(self.commit, head.next(), &new, |_, bytes| {
+            sealed.push(bytes.to_vec())
+        })?;
         for (record, bytes) in new.iter().zip(sealed) {
             self.records.push(bytes);
-            self.ids.insert(record.id, Position(self.records.len() as u64));
+            self.ids
+                .insert(record.id, Position(self.records.len() as u64));
         }
         self.commit = commit;
         Ok(batch.iter().map(|r| self.ids[&r.id]).collect())
@@ -54,7 +75,11 @@ impl EventLog for VecLog {
         Ok(self.commit)
     }
 
-    fn read(&mut self, from: Position, visit: &mut dyn FnMut(&RecordView<'_>) -> ControlFlow<()>) -> Result<(), Self::Error> {
+    fn read(
+        &mut self,
+        from: Position,
+        visit: &mut dyn FnMut(&RecordView<'_>) -> ControlFlow<()>,
+    ) -> Result<(), Self::Error> {
         let mut chain = ChainVerifier::from_start();
         for bytes in &self.records {
             let view = RecordView::parse(bytes).map_err(std::io::Error::other)?;

@@ -68,8 +68,8 @@ impl Projection for Timeline {
         match event {
             Event::ProviderChosen(e) => {
                 let key = (e.client.clone(), e.provider);
-                if !self.listed.contains_key(&key) {
-                    self.listed.insert(key, e.on);
+                if let std::collections::hash_map::Entry::Vacant(slot) = self.listed.entry(key) {
+                    slot.insert(e.on);
                     self.by_client
                         .entry(e.client.clone())
                         .or_default()

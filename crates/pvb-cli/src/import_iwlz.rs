@@ -58,7 +58,10 @@ fn files(input: &Path) -> Result<Vec<PathBuf>, Failure> {
     } else if input.is_file() {
         Ok(vec![input.to_path_buf()])
     } else {
-        Err(Failure::new(format!("{} is not a file or folder", input.display())))
+        Err(Failure::new(format!(
+            "{} is not a file or folder",
+            input.display()
+        )))
     }
 }
 
@@ -66,7 +69,10 @@ fn files(input: &Path) -> Result<Vec<PathBuf>, Failure> {
 pub fn run(args: Args) -> Result<(), Failure> {
     let spec = LogSpec::parse(&args.log)?;
     let messages = files(&args.input)?;
-    let rejections_path = args.rejections.clone().unwrap_or_else(|| spec.default_rejections());
+    let rejections_path = args
+        .rejections
+        .clone()
+        .unwrap_or_else(|| spec.default_rejections());
     let mut ledger = open_ledger(&spec, args.policy.into(), args.key_file.as_deref())?;
     let report = File::create(&rejections_path)
         .map_err(|e| Failure::new(format!("cannot create {}: {e}", rejections_path.display())))?;
@@ -75,7 +81,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let bar = progress::bar(messages.len() as u64, "messages", messages.len() < 200);
     for (i, path) in messages.iter().enumerate() {
         let number = i as u64 + 1;
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let bytes = std::fs::read(path)
             .map_err(|e| Failure::new(format!("cannot read {}: {e}", path.display())))?;
         let mut reject = |path_in: Option<&str>, rule: Option<&str>, reason: &str| {
@@ -94,8 +103,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
             Verdict::Skipped { .. } => skipped += 1,
             Verdict::Rejected { path: at, reason } => {
                 rejected += 1;
-                reject(Some(&at), None, &reason)
-                    .map_err(|e| Failure::new(format!("writing {}: {e}", rejections_path.display())))?;
+                reject(Some(&at), None, &reason).map_err(|e| {
+                    Failure::new(format!("writing {}: {e}", rejections_path.display()))
+                })?;
             }
             Verdict::Mapped(message) => {
                 let submissions: Vec<Submission> = message

@@ -29,10 +29,17 @@ fn fails(args: &[&str], code: i32, needle: &str) -> String {
     let out = pvb(args);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(code), "pvb {args:?}: {stderr}");
-    assert!(stderr.contains(needle), "pvb {args:?}: expected '{needle}' in: {stderr}");
+    assert!(
+        stderr.contains(needle),
+        "pvb {args:?}: expected '{needle}' in: {stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(!stderr.contains("RUST_BACKTRACE"), "{stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "one sentence: {stderr}");
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "one sentence: {stderr}"
+    );
     stderr
 }
 
@@ -51,21 +58,53 @@ fn year() -> Year {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("year.jsonl");
     let log = dir.path().join("ledger");
-    ok(&["generate", "--scale", "0.02", "--seed", "42", "-o", s(&file)]);
+    ok(&[
+        "generate",
+        "--scale",
+        "0.02",
+        "--seed",
+        "42",
+        "-o",
+        s(&file),
+    ]);
     let out = ok(&["import", s(&file), "--log", s(&log)]);
     assert!(out.contains(" 0 rejected"), "{out}");
-    Year { _dir: dir, file, log }
+    Year {
+        _dir: dir,
+        file,
+        log,
+    }
 }
 
 #[test]
 fn generate_is_deterministic_and_imports_without_rejections_and_consumed_matches() {
     let y = year();
     let again = y.file.with_extension("again");
-    ok(&["generate", "--scale", "0.02", "--seed", "42", "-o", s(&again)]);
+    ok(&[
+        "generate",
+        "--scale",
+        "0.02",
+        "--seed",
+        "42",
+        "-o",
+        s(&again),
+    ]);
     let first = std::fs::read(&y.file).expect("read");
-    assert_eq!(first, std::fs::read(&again).expect("read"), "same seed, same bytes");
+    assert_eq!(
+        first,
+        std::fs::read(&again).expect("read"),
+        "same seed, same bytes"
+    );
     let other = y.file.with_extension("other");
-    ok(&["generate", "--scale", "0.02", "--seed", "43", "-o", s(&other)]);
+    ok(&[
+        "generate",
+        "--scale",
+        "0.02",
+        "--seed",
+        "43",
+        "-o",
+        s(&other),
+    ]);
     assert_ne!(first, std::fs::read(&other).expect("read"));
 
     // Total consumed from the report equals the sum of deliver_care amounts in the file,
@@ -84,16 +123,32 @@ fn generate_is_deterministic_and_imports_without_rejections_and_consumed_matches
         Some("provider,region,year,allocated,reserved,consumed,remaining")
     );
     let consumed: i64 = lines
-        .map(|l| l.split(',').nth(5).expect("column").parse::<i64>().expect("cents"))
+        .map(|l| {
+            l.split(',')
+                .nth(5)
+                .expect("column")
+                .parse::<i64>()
+                .expect("cents")
+        })
         .sum();
     assert_eq!(consumed, expected);
 
     // Waiting lists: the CSV columns, and the year-end count of WORKLOAD.md (273 at 0.02/42).
     let waiting = ok(&[
-        "report", "waiting", "--log", s(&y.log), "--as-of", "2026-12-31", "--format", "csv",
+        "report",
+        "waiting",
+        "--log",
+        s(&y.log),
+        "--as-of",
+        "2026-12-31",
+        "--format",
+        "csv",
     ]);
     let mut rows = waiting.lines();
-    assert_eq!(rows.next(), Some("provider,position,client,status,since,days_waiting"));
+    assert_eq!(
+        rows.next(),
+        Some("provider,position,client,status,since,days_waiting")
+    );
     assert_eq!(rows.filter(|r| r.contains(",active,")).count(), 273);
 
     // Every other report format runs.
@@ -102,7 +157,16 @@ fn generate_is_deterministic_and_imports_without_rejections_and_consumed_matches
         let json = ok(&["report", what, "--log", s(&y.log), "--format", "json"]);
         serde_json::from_str::<serde_json::Value>(&json).expect("json output");
     }
-    let known = ok(&["report", "budgets", "--log", s(&y.log), "--known-at", "100", "--format", "csv"]);
+    let known = ok(&[
+        "report",
+        "budgets",
+        "--log",
+        s(&y.log),
+        "--known-at",
+        "100",
+        "--format",
+        "csv",
+    ]);
     assert!(known.lines().count() >= 1);
 
     // verify passes on the imported year, and copy keeps the chain head.
@@ -110,7 +174,13 @@ fn generate_is_deterministic_and_imports_without_rejections_and_consumed_matches
     assert!(verified.starts_with("verify ok"), "{verified}");
     let copy = y.log.with_extension("copy");
     let copied = ok(&["copy", "--from", s(&y.log), "--to", s(&copy)]);
-    let head = verified.split("chain head ").nth(1).expect("head").split(')').next().expect("head");
+    let head = verified
+        .split("chain head ")
+        .nth(1)
+        .expect("head")
+        .split(')')
+        .next()
+        .expect("head");
     assert!(copied.contains(head), "{copied} vs {head}");
     let verified_copy = ok(&["verify", "--log", s(&copy)]);
     assert!(verified_copy.contains(head));
@@ -132,7 +202,15 @@ fn a_flipped_byte_fails_verify_with_its_position() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("y.jsonl");
     let log = dir.path().join("ledger");
-    ok(&["generate", "--scale", "0.001", "--seed", "1", "-o", s(&file)]);
+    ok(&[
+        "generate",
+        "--scale",
+        "0.001",
+        "--seed",
+        "1",
+        "-o",
+        s(&file),
+    ]);
     ok(&["import", s(&file), "--log", s(&log)]);
     let segment = std::fs::read_dir(&log)
         .expect("dir")
@@ -153,12 +231,38 @@ fn a_flipped_byte_fails_verify_with_its_position() {
 fn bad_input_gives_one_sentence_and_a_nonzero_exit() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("ledger");
-    fails(&["import", "/no/such/file.jsonl", "--log", s(&log)], 1, "/no/such/file.jsonl");
-    fails(&["report", "budgets", "--log", "/no/such/log"], 1, "/no/such/log");
+    fails(
+        &["import", "/no/such/file.jsonl", "--log", s(&log)],
+        1,
+        "/no/such/file.jsonl",
+    );
+    fails(
+        &["report", "budgets", "--log", "/no/such/log"],
+        1,
+        "/no/such/log",
+    );
     fails(&["verify", "--log", "/no/such/log"], 1, "/no/such/log");
-    fails(&["generate", "--scale", "0", "-o", s(&dir.path().join("x"))], 1, "--scale");
-    fails(&["generate", "--scale", "lots", "-o", s(&dir.path().join("x"))], 1, "--scale");
-    fails(&["compare", "/no/such/file.jsonl"], 1, "/no/such/file.jsonl");
+    fails(
+        &["generate", "--scale", "0", "-o", s(&dir.path().join("x"))],
+        1,
+        "--scale",
+    );
+    fails(
+        &[
+            "generate",
+            "--scale",
+            "lots",
+            "-o",
+            s(&dir.path().join("x")),
+        ],
+        1,
+        "--scale",
+    );
+    fails(
+        &["compare", "/no/such/file.jsonl"],
+        1,
+        "/no/such/file.jsonl",
+    );
 
     // A malformed line is reported with its number; the good lines are imported.
     let file = dir.path().join("mixed.jsonl");
@@ -173,12 +277,28 @@ fn bad_input_gives_one_sentence_and_a_nonzero_exit() {
     .expect("write");
     let out = ok(&["import", s(&file), "--log", s(&log)]);
     assert!(out.contains("read 3 lines: 2 accepted"), "{out}");
-    let report = std::fs::read_to_string(dir.path().join("ledger.rejections.jsonl")).expect("report");
+    let report =
+        std::fs::read_to_string(dir.path().join("ledger.rejections.jsonl")).expect("report");
     assert!(report.contains("\"line\":2"), "{report}");
     assert!(report.contains("not valid JSON"), "{report}");
 
-    fails(&["report", "budgets", "--log", s(&log), "--as-of", "2026-02-30"], 1, "--as-of");
-    fails(&["report", "budgets", "--log", s(&log), "--known-at", "99"], 1, "--known-at 99");
+    fails(
+        &[
+            "report",
+            "budgets",
+            "--log",
+            s(&log),
+            "--as-of",
+            "2026-02-30",
+        ],
+        1,
+        "--as-of",
+    );
+    fails(
+        &["report", "budgets", "--log", s(&log), "--known-at", "99"],
+        1,
+        "--known-at 99",
+    );
     fails(&["report", "html", "--log", s(&log)], 1, "-o FILE");
     let key = dir.path().join("ledger.key");
     std::fs::remove_file(&key).expect("remove key");
@@ -187,7 +307,9 @@ fn bad_input_gives_one_sentence_and_a_nonzero_exit() {
 
 #[test]
 fn every_verb_has_help_with_an_example() {
-    for verb in ["demo", "generate", "import", "report", "verify", "compare", "bench", "copy"] {
+    for verb in [
+        "demo", "generate", "import", "report", "verify", "compare", "bench", "copy",
+    ] {
         let out = ok(&[verb, "--help"]);
         assert!(out.contains("Example"), "{verb}: {out}");
     }

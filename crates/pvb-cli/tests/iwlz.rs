@@ -7,17 +7,33 @@ use std::path::Path;
 use std::process::Command;
 
 fn pvb(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_pvb")).args(args).output().expect("run");
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(env!("CARGO_BIN_EXE_pvb"))
+        .args(args)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn counts(out: &str) -> (u64, u64, u64, u64) {
     let number = |word: &str| -> u64 {
         let before = out.split(word).next().expect("word");
-        before.split_whitespace().last().and_then(|n| n.parse().ok()).expect("count")
+        before
+            .split_whitespace()
+            .last()
+            .and_then(|n| n.parse().ok())
+            .expect("count")
     };
-    (number(" messages:"), number(" mapped"), number(" skipped"), number(" rejected"))
+    (
+        number(" messages:"),
+        number(" mapped"),
+        number(" skipped"),
+        number(" rejected"),
+    )
 }
 
 #[test]
@@ -44,7 +60,8 @@ fn import_iwlz_counts_add_up_and_a_second_run_appends_nothing() {
     let (read, mapped, skipped, rejected) = counts(&first);
     assert_eq!(read, mapped + skipped + rejected, "{first}");
     assert!(mapped > 0 && rejected > 0, "{first}");
-    let report = std::fs::read_to_string(dir.path().join("ledger.rejections.jsonl")).expect("report");
+    let report =
+        std::fs::read_to_string(dir.path().join("ledger.rejections.jsonl")).expect("report");
     assert_eq!(report.lines().count() as u64, rejected);
     // No BSN of any sample message appears in the report or the output.
     let mut bsns = std::collections::BTreeSet::new();
@@ -59,7 +76,10 @@ fn import_iwlz_counts_add_up_and_a_second_run_appends_nothing() {
     }
     assert!(!bsns.is_empty());
     for bsn in &bsns {
-        assert!(!report.contains(bsn.as_str()) && !first.contains(bsn.as_str()), "BSN in clear");
+        assert!(
+            !report.contains(bsn.as_str()) && !first.contains(bsn.as_str()),
+            "BSN in clear"
+        );
     }
     // A resent message appends nothing: one decision into a fresh log, twice.
     let fresh = dir.path().join("fresh");

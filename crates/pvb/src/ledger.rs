@@ -108,6 +108,10 @@ pub struct Submission {
     pub command: Command,
 }
 
+/// The answer of [`Ledger::execute_all_or_nothing`]: every outcome, or the index of the first
+/// refused submission and why (nothing appended).
+pub type AllOrNothing = Result<Vec<Outcome>, (usize, Rejection)>;
+
 /// The ledger over a log `L`.
 pub struct Ledger<L: EventLog> {
     log: L,
@@ -258,7 +262,7 @@ impl<L: EventLog> Ledger<L> {
     pub fn execute_all_or_nothing(
         &mut self,
         submissions: Vec<Submission>,
-    ) -> Result<Result<Vec<Outcome>, (usize, Rejection)>, LedgerError<L::Error>> {
+    ) -> Result<AllOrNothing, LedgerError<L::Error>> {
         if submissions.len() > 1 {
             // Decide on a scratch copy first; only a batch that is accepted whole goes on.
             let mut scratch = self.state.clone();

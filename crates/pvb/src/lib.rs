@@ -19,7 +19,9 @@ pub mod keyfile;
 mod ledger;
 pub mod snapshot;
 
-pub use ledger::{replay_log, system_clock_us, Ledger, LedgerError, Options, Outcome, Submission};
+pub use ledger::{
+    replay_log, system_clock_us, AllOrNothing, Ledger, LedgerError, Options, Outcome, Submission,
+};
 /// The core crate, re-exported.
 pub use pvb_core as core;
 /// The projections crate, re-exported.
