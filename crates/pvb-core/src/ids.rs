@@ -49,7 +49,7 @@ pub enum IdError {
     #[error("client reference '{0}' may not start with '~' (reserved for BSN pseudonyms)")]
     ReservedPrefix(String),
     /// A client reference that is a valid BSN: it would put a BSN in the log in clear.
-    #[error("client reference looks like a BSN (9 digits passing the 11-proef); give it as \"bsn\" so it is pseudonymised")]
+    #[error("client reference looks like a BSN (8 or 9 digits passing the 11-proef); give it as \"bsn\" so it is pseudonymised")]
     ReferenceIsBsn,
 }
 
@@ -260,7 +260,8 @@ impl ClientId {
                 return Err(IdError::ReservedPrefix(text.to_owned()));
             }
         }
-        if Bsn::parse(text).is_ok() && text.len() == 9 {
+        if Bsn::parse(text).is_ok() {
+            // 9 digits, or 8 (a legacy BSN): either would put a BSN in the log in clear.
             return Err(IdError::ReferenceIsBsn);
         }
         Ok(ClientId(value))

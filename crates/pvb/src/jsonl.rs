@@ -30,7 +30,8 @@ pub struct LineError {
 impl LineError {
     fn field(field: &str, reason: impl Into<String>) -> LineError {
         LineError {
-            field: Some(field.to_owned()),
+            // A field name is input too: a BSN typed as a key must not come back in clear.
+            field: Some(redact_bsns(field)),
             reason: redact_bsns(&reason.into()),
         }
     }
