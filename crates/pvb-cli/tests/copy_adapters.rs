@@ -6,6 +6,15 @@
 // Built without both adapters, only the last test remains.
 #![cfg_attr(not(any(feature = "sled", feature = "postgres")), allow(dead_code))]
 
+/// Writes to the process's stderr directly, past libtest's output capture, so that a skipped
+/// test says so in a plain `cargo test` run.
+macro_rules! skip_note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -100,7 +109,7 @@ fn postgres_url() -> Option<String> {
             if std::env::var("PVB_REQUIRE_POSTGRES").as_deref() == Ok("1") {
                 panic!("PVB_REQUIRE_POSTGRES=1 but PVB_TEST_POSTGRES is not set (see README)");
             }
-            eprintln!("skipped: PVB_TEST_POSTGRES is not set (see README)");
+            skip_note!("skipped: PVB_TEST_POSTGRES is not set (see README)");
             None
         }
     }

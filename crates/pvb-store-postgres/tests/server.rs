@@ -13,6 +13,15 @@
 
 #![allow(clippy::unwrap_used)]
 
+/// Writes to the process's stderr directly, past libtest's output capture, so that a skipped
+/// test says so in a plain `cargo test` run.
+macro_rules! skip_note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod common;
 
 use std::collections::{HashMap, HashSet};
@@ -143,7 +152,7 @@ struct Written {
 fn t11_server_crashes_during_appends_lose_nothing_and_duplicate_nothing() {
     let Some(url) = server() else { return };
     let Some(pg) = PgCtl::from_env() else {
-        eprintln!(
+        skip_note!(
             "skipped: PVB_TEST_POSTGRES_PGDATA and PVB_TEST_POSTGRES_PGCTL are not set \
              (T11 stops and starts the server; see README)"
         );
@@ -379,7 +388,7 @@ fn t13_unsafe_server_settings_are_refused_or_reported() {
     drop(allowed);
 
     let Some(mut admin) = superuser(&url) else {
-        eprintln!(
+        skip_note!(
             "T13: fsync and full_page_writes cases skipped: the test role is not a superuser \
              (ALTER SYSTEM needs one)"
         );

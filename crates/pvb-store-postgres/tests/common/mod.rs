@@ -3,6 +3,15 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+/// Writes to the process's stderr directly, past libtest's output capture, so that a skipped
+/// test says so in a plain `cargo test` run.
+macro_rules! skip_note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use pvb_core::{EventId, NewRecord, SCHEMA_VERSION};
@@ -17,7 +26,7 @@ pub fn server() -> Option<String> {
             if std::env::var("PVB_REQUIRE_POSTGRES").as_deref() == Ok("1") {
                 panic!("PVB_REQUIRE_POSTGRES=1 but PVB_TEST_POSTGRES is not set (see README)");
             }
-            eprintln!("skipped: PVB_TEST_POSTGRES is not set (see README)");
+            skip_note!("skipped: PVB_TEST_POSTGRES is not set (see README)");
             None
         }
     }
