@@ -9,6 +9,7 @@
 //! It is not a store (see `pvb-store`) and it does not parse files (see [`crate::import`]).
 
 use std::ops::ControlFlow;
+use std::sync::mpsc;
 
 use pvb_core::{
     decide, AppendError, Command, Condition, Event, EventId, EventLog, NewRecord, Policy, Position,
@@ -115,15 +116,29 @@ pub type AllOrNothing = Result<Vec<Outcome>, (usize, Rejection)>;
 /// The ledger over a log `L`.
 pub struct Ledger<L: EventLog> {
     log: L,
+    core: Core,
+}
+
+/// Everything of the ledger but its log, so that the log can be lent to a second thread
+/// (see [`Ledger::execute_pipelined`]) while the rules run on this one.
+struct Core {
     policy: Policy,
     state: State,
     views: Projections,
     pseudonymiser: Pseudonymiser,
+    /// The last position folded into `views` (durable).
     head: Position,
     id_seed: [u8; 32],
     next_id: u64,
     clock: Box<dyn FnMut() -> i64 + Send>,
     poisoned: bool,
+}
+
+/// A batch decided against the state (and folded into it), not yet in the log.
+struct Prepared {
+    outcomes: Vec<Outcome>,
+    records: Vec<NewRecord>,
+    events: Vec<Event>,
 }
 
 impl<L: EventLog> Ledger<L> {
@@ -150,16 +165,18 @@ impl<L: EventLog> Ledger<L> {
         let mut id_seed = [0u8; 32];
         getrandom::fill(&mut id_seed).map_err(|e| LedgerError::Random(e.to_string()))?;
         let mut ledger = Ledger {
-            head: from,
             log,
-            policy: options.policy,
-            state,
-            views,
-            pseudonymiser: Pseudonymiser::new(options.key),
-            id_seed,
-            next_id: 0,
-            clock: options.clock,
-            poisoned: false,
+            core: Core {
+                head: from,
+                policy: options.policy,
+                state,
+                views,
+                pseudonymiser: Pseudonymiser::new(options.key),
+                id_seed,
+                next_id: 0,
+                clock: options.clock,
+                poisoned: false,
+            },
         };
         ledger.catch_up()?;
         Ok(ledger)
@@ -168,8 +185,9 @@ impl<L: EventLog> Ledger<L> {
     /// Folds every record after the ledger's head (another writer's appends, or the whole log).
     pub fn catch_up(&mut self) -> Result<(), LedgerError<L::Error>> {
         let mut failure = None;
-        let (state, views) = (&mut self.state, &mut self.views);
-        let mut head = self.head;
+        let core = &mut self.core;
+        let (state, views) = (&mut core.state, &mut core.views);
+        let mut head = core.head;
         self.log
             .read(head.next(), &mut |record| match record.event() {
                 Ok(event) => {
@@ -187,7 +205,7 @@ impl<L: EventLog> Ledger<L> {
                 }
             })
             .map_err(LedgerError::Log)?;
-        self.head = head;
+        core.head = head;
         match failure {
             Some(e) => Err(e),
             None => Ok(()),
@@ -196,18 +214,18 @@ impl<L: EventLog> Ledger<L> {
 
     /// The funding policy.
     pub fn policy(&self) -> Policy {
-        self.policy
+        self.core.policy
     }
 
     /// The write-side state (what `decide` sees).
     pub fn state(&self) -> &State {
-        &self.state
+        &self.core.state
     }
 
     /// The projections of the whole log (every day, as known now), kept up to date as the
     /// ledger appends.
     pub fn projections(&self) -> &Projections {
-        &self.views
+        &self.core.views
     }
 
     /// Folds the log again under `filter` (an as-of date, a known-at position, or both).
@@ -227,12 +245,12 @@ impl<L: EventLog> Ledger<L> {
 
     /// The pseudonymiser of this ledger (for callers that parse BSNs themselves).
     pub fn pseudonymiser(&self) -> &Pseudonymiser {
-        &self.pseudonymiser
+        &self.core.pseudonymiser
     }
 
     /// The last position the ledger has folded.
     pub fn head(&self) -> Position {
-        self.head
+        self.core.head
     }
 
     /// The log.
@@ -265,7 +283,7 @@ impl<L: EventLog> Ledger<L> {
     ) -> Result<AllOrNothing, LedgerError<L::Error>> {
         if submissions.len() > 1 {
             // Decide on a scratch copy first; only a batch that is accepted whole goes on.
-            let mut scratch = self.state.clone();
+            let mut scratch = self.core.state.clone();
             for (index, submission) in submissions.iter().enumerate() {
                 if let Some(id) = &submission.id {
                     if self
@@ -277,7 +295,7 @@ impl<L: EventLog> Ledger<L> {
                         continue;
                     }
                 }
-                match decide(&scratch, &submission.command, self.policy) {
+                match decide(&scratch, &submission.command, self.core.policy) {
                     Ok(events) => events.iter().for_each(|e| scratch.apply(e)),
                     Err(rejection) => return Ok(Err((index, rejection))),
                 }
@@ -295,39 +313,180 @@ impl<L: EventLog> Ledger<L> {
         Ok(Ok(outcomes))
     }
 
-    fn fresh_id(&mut self) -> EventId {
-        let id = EventId::derived(&self.id_seed, self.next_id);
-        self.next_id += 1;
-        id
-    }
-
     /// Executes commands one by one and appends the events of every accepted one in one durable
     /// batch. Returns one outcome per submission, in order.
     pub fn execute_batch(
         &mut self,
         submissions: Vec<Submission>,
     ) -> Result<Vec<Outcome>, LedgerError<L::Error>> {
-        if self.poisoned {
+        if self.core.poisoned {
             return Err(LedgerError::Poisoned);
         }
+        let log = &mut self.log;
+        let base = self.core.head;
+        let prepared = self.core.prepare(submissions, base, &mut |id| {
+            log.find(id).map_err(LedgerError::Log)
+        })?;
+        if prepared.records.is_empty() {
+            return Ok(prepared.outcomes);
+        }
+        let appended = self.log.append(&prepared.records, Condition::Head(base));
+        self.core.commit(prepared.events, appended)?;
+        Ok(prepared.outcomes)
+    }
+
+    /// Executes a stream of batches like [`execute_batch`](Self::execute_batch) each, with the
+    /// durable append of one batch (on a second thread) overlapping the decisions of the next
+    /// (on this one). `done` receives each batch's tag and outcomes in order, only once the
+    /// batch is durable; returning [`ControlFlow::Break`] stops after that batch.
+    ///
+    /// The next batch is decided against a state that already holds the batch being written.
+    /// If that write fails, the ledger is poisoned (as after a failed `execute_batch`), the
+    /// error is returned, and no later batch is written or reported. A batch with caller ids
+    /// waits for the batch before it to be durable first, so the log can say which ids it holds.
+    /// Stopping with `Break` also poisons the ledger: the batch decided after the stopping one
+    /// is in the state but not in the log. The log must be `Send`: it is lent to the thread.
+    pub fn execute_pipelined<T, I, F>(
+        &mut self,
+        batches: I,
+        mut done: F,
+    ) -> Result<(), LedgerError<L::Error>>
+    where
+        L: Send,
+        L::Error: Send,
+        I: IntoIterator<Item = (T, Vec<Submission>)>,
+        F: FnMut(T, Vec<Outcome>) -> ControlFlow<()>,
+    {
+        if self.core.poisoned {
+            return Err(LedgerError::Poisoned);
+        }
+        let Ledger { log, core } = self;
+        std::thread::scope(|scope| {
+            let (requests, log_side) = mpsc::sync_channel::<Request>(1);
+            let (log_answers, answers) = mpsc::sync_channel::<Answer<L::Error>>(1);
+            scope.spawn(move || {
+                for request in log_side {
+                    let answer = match request {
+                        Request::Append { records, head } => {
+                            Answer::Appended(log.append(&records, Condition::Head(head)))
+                        }
+                        Request::Find(ids) => Answer::Found(
+                            ids.iter()
+                                .map(|id| log.find(id))
+                                .collect::<Result<Vec<_>, _>>(),
+                        ),
+                    };
+                    if log_answers.send(answer).is_err() {
+                        return;
+                    }
+                }
+            });
+            let lost = || LedgerError::InvalidBatch("the log thread stopped".to_owned());
+            // The batch on the log thread: its tag, outcomes and events.
+            let mut pending: Option<(T, Vec<Outcome>, Vec<Event>)> = None;
+            let mut finish = |core: &mut Core,
+                              pending: &mut Option<(T, Vec<Outcome>, Vec<Event>)>|
+             -> Result<ControlFlow<()>, LedgerError<L::Error>> {
+                let Some((tag, outcomes, events)) = pending.take() else {
+                    return Ok(ControlFlow::Continue(()));
+                };
+                if !events.is_empty() {
+                    match answers.recv().map_err(|_| lost())? {
+                        Answer::Appended(appended) => core.commit(events, appended)?,
+                        Answer::Found(_) => return Err(lost()),
+                    }
+                }
+                Ok(done(tag, outcomes))
+            };
+            let mut base = core.head;
+            for (tag, submissions) in batches {
+                let ids: Vec<EventId> = submissions
+                    .iter()
+                    .filter_map(|s| s.id.as_deref().map(|id| command_event_id(id, 0)))
+                    .collect();
+                let mut known = Vec::new();
+                if !ids.is_empty() {
+                    if finish(core, &mut pending)?.is_break() {
+                        return Ok(());
+                    }
+                    requests.send(Request::Find(ids.clone())).map_err(|_| lost())?;
+                    match answers.recv().map_err(|_| lost())? {
+                        Answer::Found(found) => known = found.map_err(LedgerError::Log)?,
+                        Answer::Appended(_) => return Err(lost()),
+                    }
+                }
+                let known: std::collections::HashMap<EventId, Option<Position>> =
+                    ids.into_iter().zip(known).collect();
+                let prepared = core.prepare(submissions, base, &mut |id| {
+                    Ok(known.get(id).copied().flatten())
+                })?;
+                let head = base;
+                base = Position(base.0 + prepared.records.len() as u64);
+                if finish(core, &mut pending)?.is_break() {
+                    // This batch was decided into the state but is not written: the state is
+                    // ahead of the log.
+                    core.poisoned = true;
+                    return Ok(());
+                }
+                if !prepared.records.is_empty() {
+                    requests
+                        .send(Request::Append {
+                            records: prepared.records,
+                            head,
+                        })
+                        .map_err(|_| lost())?;
+                }
+                pending = Some((tag, prepared.outcomes, prepared.events));
+            }
+            finish(core, &mut pending).map(|_| ())
+        })
+    }
+}
+
+enum Request {
+    Append {
+        records: Vec<NewRecord>,
+        head: Position,
+    },
+    Find(Vec<EventId>),
+}
+
+enum Answer<E> {
+    Appended(Result<Vec<Position>, AppendError<E>>),
+    Found(Result<Vec<Option<Position>>, E>),
+}
+
+impl Core {
+    fn fresh_id(&mut self) -> EventId {
+        let id = EventId::derived(&self.id_seed, self.next_id);
+        self.next_id += 1;
+        id
+    }
+
+    /// Decides `submissions` one by one against the state, folding each accepted one into it,
+    /// and encodes their events as records that will follow `base`. `known` answers whether a
+    /// caller id's first event is in the log already.
+    fn prepare<E: std::error::Error + 'static>(
+        &mut self,
+        submissions: Vec<Submission>,
+        base: Position,
+        known: &mut dyn FnMut(&EventId) -> Result<Option<Position>, LedgerError<E>>,
+    ) -> Result<Prepared, LedgerError<E>> {
         let recorded_at = (self.clock)();
         let mut outcomes = Vec::with_capacity(submissions.len());
-        let mut records: Vec<NewRecord> = Vec::new();
-        let mut events: Vec<Event> = Vec::new();
+        let mut records: Vec<NewRecord> = Vec::with_capacity(submissions.len() + 16);
+        let mut events: Vec<Event> = Vec::with_capacity(submissions.len() + 16);
         let mut batch_ids: Vec<(String, usize)> = Vec::new();
         for submission in submissions {
             if let Some(id) = &submission.id {
+                let first_id = command_event_id(id, 0);
                 if let Some(&(_, index)) = batch_ids.iter().find(|(seen, _)| seen == id) {
                     outcomes.push(Outcome::Duplicate {
-                        position: Position(self.head.0 + 1 + index as u64),
+                        position: Position(base.0 + 1 + index as u64),
                     });
                     continue;
                 }
-                if let Some(position) = self
-                    .log
-                    .find(&command_event_id(id, 0))
-                    .map_err(LedgerError::Log)?
-                {
+                if let Some(position) = known(&first_id)? {
                     outcomes.push(Outcome::Duplicate { position });
                     continue;
                 }
@@ -335,7 +494,7 @@ impl<L: EventLog> Ledger<L> {
             match decide(&self.state, &submission.command, self.policy) {
                 Err(rejection) => outcomes.push(Outcome::Rejected(rejection)),
                 Ok(new_events) => {
-                    let first = Position(self.head.0 + 1 + records.len() as u64);
+                    let first = Position(base.0 + 1 + records.len() as u64);
                     if let Some(id) = submission.id {
                         batch_ids.push((id.clone(), records.len()));
                         for (i, event) in new_events.iter().enumerate() {
@@ -362,19 +521,29 @@ impl<L: EventLog> Ledger<L> {
                 }
             }
         }
-        if records.is_empty() {
-            return Ok(outcomes);
-        }
-        match self.log.append(&records, Condition::Head(self.head)) {
+        Ok(Prepared {
+            outcomes,
+            records,
+            events,
+        })
+    }
+
+    /// Folds a written batch into the projections, or poisons the ledger if the write failed
+    /// (the state already holds the batch; only a reopen brings it back in line).
+    fn commit<E: std::error::Error + 'static>(
+        &mut self,
+        events: Vec<Event>,
+        appended: Result<Vec<Position>, AppendError<E>>,
+    ) -> Result<(), LedgerError<E>> {
+        match appended {
             Ok(positions) => {
                 for (position, event) in positions.iter().zip(&events) {
                     self.views.apply(*position, event);
                 }
                 self.head = positions.last().copied().unwrap_or(self.head);
-                Ok(outcomes)
+                Ok(())
             }
             Err(e) => {
-                // The state already holds the batch; only a reopen can bring it back in line.
                 self.poisoned = true;
                 Err(match e {
                     AppendError::Conflict { expected, actual } => {
