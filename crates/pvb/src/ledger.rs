@@ -116,17 +116,19 @@ pub type AllOrNothing = Result<Vec<Outcome>, (usize, Rejection)>;
 /// The ledger over a log `L`.
 pub struct Ledger<L: EventLog> {
     log: L,
+    /// The projections, folded only from durable batches (on the writing thread).
+    views: Projections,
     core: Core,
 }
 
-/// Everything of the ledger but its log, so that the log can be lent to a second thread
-/// (see [`Ledger::execute_pipelined`]) while the rules run on this one.
+/// The ledger's rules side: everything but the log and the projections, so that those two can
+/// be lent to a second thread (see [`Ledger::execute_pipelined`]) while the rules run on this
+/// one.
 struct Core {
     policy: Policy,
     state: State,
-    views: Projections,
     pseudonymiser: Pseudonymiser,
-    /// The last position folded into `views` (durable).
+    /// The last durable position (folded into the projections).
     head: Position,
     id_seed: [u8; 32],
     next_id: u64,
@@ -137,8 +139,41 @@ struct Core {
 /// A batch decided against the state (and folded into it), not yet in the log.
 struct Prepared {
     outcomes: Vec<Outcome>,
-    records: Vec<NewRecord>,
+    batch: Decided,
+}
+
+/// The events of a decided batch with their ids: what the writing side encodes and appends.
+struct Decided {
+    ids: Vec<EventId>,
     events: Vec<Event>,
+    recorded_at: i64,
+}
+
+impl Decided {
+    fn len(&self) -> usize {
+        self.events.len()
+    }
+}
+
+/// Encodes `batch`, appends it durably after `head`, and folds it into `views` once durable.
+fn write_batch<L: EventLog>(
+    log: &mut L,
+    views: &mut Projections,
+    batch: &Decided,
+    head: Position,
+) -> Result<Vec<Position>, AppendError<L::Error>> {
+    let records: Vec<NewRecord> = batch
+        .ids
+        .iter()
+        .zip(&batch.events)
+        .map(|(id, event)| NewRecord::encode(*id, batch.recorded_at, event))
+        .collect();
+    let positions = log.append(&records, Condition::Head(head))?;
+    drop(records);
+    for (position, event) in positions.iter().zip(&batch.events) {
+        views.apply(*position, event);
+    }
+    Ok(positions)
 }
 
 impl<L: EventLog> Ledger<L> {
@@ -166,11 +201,11 @@ impl<L: EventLog> Ledger<L> {
         getrandom::fill(&mut id_seed).map_err(|e| LedgerError::Random(e.to_string()))?;
         let mut ledger = Ledger {
             log,
+            views,
             core: Core {
                 head: from,
                 policy: options.policy,
                 state,
-                views,
                 pseudonymiser: Pseudonymiser::new(options.key),
                 id_seed,
                 next_id: 0,
@@ -186,7 +221,7 @@ impl<L: EventLog> Ledger<L> {
     pub fn catch_up(&mut self) -> Result<(), LedgerError<L::Error>> {
         let mut failure = None;
         let core = &mut self.core;
-        let (state, views) = (&mut core.state, &mut core.views);
+        let (state, views) = (&mut core.state, &mut self.views);
         let mut head = core.head;
         self.log
             .read(head.next(), &mut |record| match record.event() {
@@ -225,7 +260,7 @@ impl<L: EventLog> Ledger<L> {
     /// The projections of the whole log (every day, as known now), kept up to date as the
     /// ledger appends.
     pub fn projections(&self) -> &Projections {
-        &self.core.views
+        &self.views
     }
 
     /// Folds the log again under `filter` (an as-of date, a known-at position, or both).
@@ -327,11 +362,11 @@ impl<L: EventLog> Ledger<L> {
         let prepared = self.core.prepare(submissions, base, &mut |id| {
             log.find(id).map_err(LedgerError::Log)
         })?;
-        if prepared.records.is_empty() {
+        if prepared.batch.len() == 0 {
             return Ok(prepared.outcomes);
         }
-        let appended = self.log.append(&prepared.records, Condition::Head(base));
-        self.core.commit(prepared.events, appended)?;
+        let appended = write_batch(&mut self.log, &mut self.views, &prepared.batch, base);
+        self.core.commit(appended)?;
         Ok(prepared.outcomes)
     }
 
@@ -360,15 +395,15 @@ impl<L: EventLog> Ledger<L> {
         if self.core.poisoned {
             return Err(LedgerError::Poisoned);
         }
-        let Ledger { log, core } = self;
+        let Ledger { log, views, core } = self;
         std::thread::scope(|scope| {
             let (requests, log_side) = mpsc::sync_channel::<Request>(1);
             let (log_answers, answers) = mpsc::sync_channel::<Answer<L::Error>>(1);
             scope.spawn(move || {
                 for request in log_side {
                     let answer = match request {
-                        Request::Append { records, head } => {
-                            Answer::Appended(log.append(&records, Condition::Head(head)))
+                        Request::Append { batch, head } => {
+                            Answer::Appended(write_batch(log, views, &batch, head))
                         }
                         Request::Find(ids) => Answer::Found(
                             ids.iter()
@@ -382,17 +417,17 @@ impl<L: EventLog> Ledger<L> {
                 }
             });
             let lost = || LedgerError::InvalidBatch("the log thread stopped".to_owned());
-            // The batch on the log thread: its tag, outcomes and events.
-            let mut pending: Option<(T, Vec<Outcome>, Vec<Event>)> = None;
+            // The batch on the log thread: its tag, its outcomes, and whether it has events.
+            let mut pending: Option<(T, Vec<Outcome>, bool)> = None;
             let mut finish = |core: &mut Core,
-                              pending: &mut Option<(T, Vec<Outcome>, Vec<Event>)>|
+                              pending: &mut Option<(T, Vec<Outcome>, bool)>|
              -> Result<ControlFlow<()>, LedgerError<L::Error>> {
-                let Some((tag, outcomes, events)) = pending.take() else {
+                let Some((tag, outcomes, written)) = pending.take() else {
                     return Ok(ControlFlow::Continue(()));
                 };
-                if !events.is_empty() {
+                if written {
                     match answers.recv().map_err(|_| lost())? {
-                        Answer::Appended(appended) => core.commit(events, appended)?,
+                        Answer::Appended(appended) => core.commit(appended)?,
                         Answer::Found(_) => return Err(lost()),
                     }
                 }
@@ -409,7 +444,9 @@ impl<L: EventLog> Ledger<L> {
                     if finish(core, &mut pending)?.is_break() {
                         return Ok(());
                     }
-                    requests.send(Request::Find(ids.clone())).map_err(|_| lost())?;
+                    requests
+                        .send(Request::Find(ids.clone()))
+                        .map_err(|_| lost())?;
                     match answers.recv().map_err(|_| lost())? {
                         Answer::Found(found) => known = found.map_err(LedgerError::Log)?,
                         Answer::Appended(_) => return Err(lost()),
@@ -421,22 +458,23 @@ impl<L: EventLog> Ledger<L> {
                     Ok(known.get(id).copied().flatten())
                 })?;
                 let head = base;
-                base = Position(base.0 + prepared.records.len() as u64);
+                let written = prepared.batch.len() > 0;
+                base = Position(base.0 + prepared.batch.len() as u64);
                 if finish(core, &mut pending)?.is_break() {
                     // This batch was decided into the state but is not written: the state is
                     // ahead of the log.
                     core.poisoned = true;
                     return Ok(());
                 }
-                if !prepared.records.is_empty() {
+                if written {
                     requests
                         .send(Request::Append {
-                            records: prepared.records,
+                            batch: prepared.batch,
                             head,
                         })
                         .map_err(|_| lost())?;
                 }
-                pending = Some((tag, prepared.outcomes, prepared.events));
+                pending = Some((tag, prepared.outcomes, written));
             }
             finish(core, &mut pending).map(|_| ())
         })
@@ -445,7 +483,7 @@ impl<L: EventLog> Ledger<L> {
 
 enum Request {
     Append {
-        records: Vec<NewRecord>,
+        batch: Decided,
         head: Position,
     },
     Find(Vec<EventId>),
@@ -474,7 +512,7 @@ impl Core {
     ) -> Result<Prepared, LedgerError<E>> {
         let recorded_at = (self.clock)();
         let mut outcomes = Vec::with_capacity(submissions.len());
-        let mut records: Vec<NewRecord> = Vec::with_capacity(submissions.len() + 16);
+        let mut ids: Vec<EventId> = Vec::with_capacity(submissions.len() + 16);
         let mut events: Vec<Event> = Vec::with_capacity(submissions.len() + 16);
         let mut batch_ids: Vec<(String, usize)> = Vec::new();
         for submission in submissions {
@@ -494,20 +532,17 @@ impl Core {
             match decide(&self.state, &submission.command, self.policy) {
                 Err(rejection) => outcomes.push(Outcome::Rejected(rejection)),
                 Ok(new_events) => {
-                    let first = Position(base.0 + 1 + records.len() as u64);
-                    if let Some(id) = submission.id {
-                        batch_ids.push((id.clone(), records.len()));
-                        for (i, event) in new_events.iter().enumerate() {
-                            records.push(NewRecord::encode(
-                                command_event_id(&id, i),
-                                recorded_at,
-                                event,
-                            ));
+                    let first = Position(base.0 + 1 + events.len() as u64);
+                    match submission.id {
+                        Some(id) => {
+                            ids.extend((0..new_events.len()).map(|i| command_event_id(&id, i)));
+                            batch_ids.push((id, events.len()));
                         }
-                    } else {
-                        for event in &new_events {
-                            let event_id = self.fresh_id();
-                            records.push(NewRecord::encode(event_id, recorded_at, event));
+                        None => {
+                            for _ in 0..new_events.len() {
+                                let fresh = self.fresh_id();
+                                ids.push(fresh);
+                            }
                         }
                     }
                     outcomes.push(Outcome::Accepted {
@@ -523,23 +558,22 @@ impl Core {
         }
         Ok(Prepared {
             outcomes,
-            records,
-            events,
+            batch: Decided {
+                ids,
+                events,
+                recorded_at,
+            },
         })
     }
 
-    /// Folds a written batch into the projections, or poisons the ledger if the write failed
-    /// (the state already holds the batch; only a reopen brings it back in line).
+    /// Moves the head past a written batch, or poisons the ledger if the write failed (the
+    /// state already holds the batch; only a reopen brings it back in line).
     fn commit<E: std::error::Error + 'static>(
         &mut self,
-        events: Vec<Event>,
         appended: Result<Vec<Position>, AppendError<E>>,
     ) -> Result<(), LedgerError<E>> {
         match appended {
             Ok(positions) => {
-                for (position, event) in positions.iter().zip(&events) {
-                    self.views.apply(*position, event);
-                }
                 self.head = positions.last().copied().unwrap_or(self.head);
                 Ok(())
             }
