@@ -202,6 +202,103 @@ pub struct DeliveryRecord {
     pub reversed: bool,
 }
 
+/// Every delivery by its declaration reference, kept compact because there is one per
+/// client-day (about 90 million in a national year): a table from a 64-bit hash of the
+/// reference to the delivery's index (16 bytes an entry, where a map keyed by the reference
+/// text held about 60), the references and deliveries in the order recorded, and a map for
+/// the rare reference whose hash an earlier reference already has. Looking a new reference up
+/// (every delivery does) probes the small table only.
+///
+/// It serializes as the sequence of `(reference, delivery)` pairs in the order recorded; the
+/// table is rebuilt on load.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Deliveries {
+    by_hash: FxHashMap<u64, u64>,
+    collided: FxHashMap<DeclarationRef, u64>,
+    references: Vec<DeclarationRef>,
+    records: Vec<DeliveryRecord>,
+}
+
+impl Deliveries {
+    fn hash(reference: &DeclarationRef) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = rustc_hash::FxHasher::default();
+        reference.as_str().hash(&mut hasher);
+        hasher.finish()
+    }
+
+    fn index(&self, reference: &DeclarationRef) -> Option<usize> {
+        let index = *self.by_hash.get(&Self::hash(reference))? as usize;
+        if self.references.get(index) == Some(reference) {
+            return Some(index);
+        }
+        self.collided.get(reference).map(|i| *i as usize)
+    }
+
+    pub(crate) fn get(&self, reference: &DeclarationRef) -> Option<&DeliveryRecord> {
+        self.index(reference).and_then(|i| self.records.get(i))
+    }
+
+    pub(crate) fn get_mut(&mut self, reference: &DeclarationRef) -> Option<&mut DeliveryRecord> {
+        self.index(reference).and_then(|i| self.records.get_mut(i))
+    }
+
+    /// Records a delivery; a reference recorded before gets the new record (as a map would).
+    pub(crate) fn insert(&mut self, reference: DeclarationRef, record: DeliveryRecord) {
+        use std::collections::hash_map::Entry;
+        let next = self.records.len() as u64;
+        let slot = match self.by_hash.entry(Self::hash(&reference)) {
+            Entry::Vacant(vacant) => {
+                vacant.insert(next);
+                None
+            }
+            Entry::Occupied(occupied) => {
+                let index = *occupied.get() as usize;
+                if self.references.get(index) == Some(&reference) {
+                    Some(index)
+                } else {
+                    match self.collided.entry(reference.clone()) {
+                        Entry::Occupied(known) => Some(*known.get() as usize),
+                        Entry::Vacant(vacant) => {
+                            vacant.insert(next);
+                            None
+                        }
+                    }
+                }
+            }
+        };
+        match slot.and_then(|i| self.records.get_mut(i)) {
+            Some(known) => *known = record,
+            None => {
+                self.references.push(reference);
+                self.records.push(record);
+            }
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.records.len()
+    }
+}
+
+impl Serialize for Deliveries {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.references.iter().zip(&self.records))
+    }
+}
+
+impl<'de> Deserialize<'de> for Deliveries {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Deliveries, D::Error> {
+        let pairs: Vec<(DeclarationRef, DeliveryRecord)> = Vec::deserialize(d)?;
+        let mut deliveries = Deliveries::default();
+        deliveries.by_hash.reserve(pairs.len());
+        for (reference, record) in pairs {
+            deliveries.insert(reference, record);
+        }
+        Ok(deliveries)
+    }
+}
+
 /// The ledger's write-side state.
 ///
 /// It serializes (serde) for snapshots: maps are written as sequences of pairs, so any serde
@@ -222,8 +319,7 @@ pub struct State {
     pub(crate) clients: Vec<ClientState>,
     #[serde(with = "pairs")]
     pub(crate) in_care: FxHashMap<ProviderId, u32>,
-    #[serde(with = "pairs")]
-    pub(crate) deliveries: FxHashMap<DeclarationRef, DeliveryRecord>,
+    pub(crate) deliveries: Deliveries,
     pub(crate) budget_total: i128,
 }
 
@@ -342,6 +438,11 @@ impl State {
     /// A recorded delivery.
     pub fn delivery(&self, reference: &DeclarationRef) -> Option<&DeliveryRecord> {
         self.deliveries.get(reference)
+    }
+
+    /// The number of deliveries recorded (reversed ones included).
+    pub fn delivery_count(&self) -> usize {
+        self.deliveries.len()
     }
 
     /// The day tariff of a contract: `floor(max_tariff * bp / 10_000)`.

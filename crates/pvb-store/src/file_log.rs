@@ -13,7 +13,6 @@
 //! compact, delete or rewrite segments: records are never changed once written.
 
 use std::borrow::Cow;
-use std::collections::hash_map::Entry;
 use std::io;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
@@ -364,7 +363,9 @@ fn load<S: Storage>(
                 }
                 if build_index {
                     for record in batch.records() {
-                        ids.entry(record.id.0).or_insert(record.position.0);
+                        if ids.get(&record.id.0).is_none() {
+                            ids.insert_new(record.id.0, record.position.0);
+                        }
                     }
                 }
                 ControlFlow::Continue(())
@@ -667,8 +668,7 @@ impl<S: Storage> FileLog<S> {
 
     /// About how many bytes of memory the event-id index holds.
     pub fn index_bytes(&self) -> usize {
-        let buckets = (self.ids.capacity() * 8 / 7).next_power_of_two();
-        buckets * (std::mem::size_of::<([u8; 16], u64)>() + 1)
+        self.ids.bytes()
     }
 
     fn poison(&mut self, error: &Error) {
@@ -750,10 +750,10 @@ impl<S: Storage> EventLog for FileLog<S> {
         let mut positions = Vec::with_capacity(batch.len());
         let mut next = first;
         for record in batch {
-            match self.ids.entry(record.id.0) {
-                Entry::Occupied(known) => positions.push(Position(*known.get())),
-                Entry::Vacant(new) => {
-                    new.insert(next.0);
+            match self.ids.get(&record.id.0) {
+                Some(known) => positions.push(Position(known)),
+                None => {
+                    self.ids.insert_new(record.id.0, next.0);
                     positions.push(next);
                     next = next.next();
                 }
@@ -764,7 +764,7 @@ impl<S: Storage> EventLog for FileLog<S> {
             return Ok(positions);
         }
         if let Err(error) = self.write_batch(batch, &positions, first, condition) {
-            for (record, position) in batch.iter().zip(&positions) {
+            for (record, position) in batch.iter().zip(&positions).rev() {
                 if *position >= first {
                     self.ids.remove(&record.id.0);
                 }
@@ -808,7 +808,7 @@ impl<S: Storage> EventLog for FileLog<S> {
     /// to keep replays lean) scans.
     fn find(&mut self, id: &pvb_core::EventId) -> Result<Option<Position>, Error> {
         if !self.options.read_only {
-            return Ok(self.ids.get(&id.0).map(|p| Position(*p)));
+            return Ok(self.ids.get(&id.0).map(Position));
         }
         let mut found = None;
         self.read(Position(1), &mut |record| {

@@ -1,15 +1,21 @@
 //! The event-id index of `FileLog`: id to position, for idempotent appends.
 //!
-//! A `HashMap<[u8; 16], u64>` (24 bytes an entry plus one control byte, at a load factor of
-//! 7/8 to 7/16: about 28 to 57 bytes an event) with a hasher made for ids: a per-process random
-//! key and one folded 64x64->128-bit multiplication (the core of wyhash/foldhash), about 1 ns
-//! where std's SipHash takes about 20. Ids are BLAKE3 outputs or caller-chosen 128-bit values;
-//! the random key keeps crafted ids from being aimed at one bucket by anyone who does not know
-//! it.
+//! Two parts. *Runs*: a ledger draws its fresh ids as one random 8-byte prefix and a
+//! little-endian counter (`EventId::derived`), so the ids it appends are consecutive at
+//! consecutive positions; such a run is kept as four numbers however long it is (a national
+//! year from one ledger: a few runs, a few hundred bytes). *Singles*: every other id (caller
+//! ids are BLAKE3 outputs) in a `HashMap<[u8; 16], u64>` (24 bytes an entry plus one control
+//! byte, at a load factor of 7/8 to 7/16: about 28 to 57 bytes an event) with a hasher made for
+//! ids: a per-process random key and one folded 64x64->128-bit multiplication (the core of
+//! wyhash/foldhash), about 1 ns where std's SipHash takes about 20. The random key keeps
+//! crafted ids from being aimed at one bucket by anyone who does not know it.
+//!
+//! A run starts when an appended id is the successor of the id appended just before it, at
+//! the next position; a single id never costs a run.
 //!
 //! It is not persistent: `FileLog::open` rebuilds it from the segments.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
 
 /// Builds [`IdHasher`]s with this process's key.
@@ -83,14 +89,201 @@ impl Hasher for IdHasher {
     }
 }
 
-/// Id to position.
-pub(crate) type IdIndex = HashMap<[u8; 16], u64, IdHash>;
+/// The prefix and counter of an id: its first and last 8 bytes, little-endian.
+fn split(id: &[u8; 16]) -> (u64, u64) {
+    let mut prefix = [0u8; 8];
+    let mut counter = [0u8; 8];
+    prefix.copy_from_slice(&id[..8]);
+    counter.copy_from_slice(&id[8..]);
+    (u64::from_le_bytes(prefix), u64::from_le_bytes(counter))
+}
+
+fn join(prefix: u64, counter: u64) -> [u8; 16] {
+    let mut id = [0u8; 16];
+    id[..8].copy_from_slice(&prefix.to_le_bytes());
+    id[8..].copy_from_slice(&counter.to_le_bytes());
+    id
+}
+
+/// Consecutive ids at consecutive positions: counters `start..start + len` of one prefix at
+/// positions `first..first + len`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Run {
+    len: u64,
+    first: u64,
+}
+
+/// Id to position (see the module text).
+#[derive(Debug, Default)]
+pub(crate) struct IdIndex {
+    /// Keyed by (prefix, first counter).
+    runs: BTreeMap<(u64, u64), Run>,
+    singles: HashMap<[u8; 16], u64, IdHash>,
+    /// The id inserted last and its position, and the key of its run if it is in one.
+    last: Option<([u8; 16], u64, Option<(u64, u64)>)>,
+    /// Ids in runs.
+    in_runs: u64,
+}
+
+impl IdIndex {
+    /// The position of `id`, if it is known.
+    pub(crate) fn get(&self, id: &[u8; 16]) -> Option<u64> {
+        if let Some(position) = self.singles.get(id) {
+            return Some(*position);
+        }
+        let (prefix, counter) = split(id);
+        let (&(run_prefix, start), run) = self.runs.range(..=(prefix, counter)).next_back()?;
+        (run_prefix == prefix && counter - start < run.len).then(|| run.first + (counter - start))
+    }
+
+    /// Enters an id that [`get`](Self::get) does not know at `position`.
+    pub(crate) fn insert_new(&mut self, id: [u8; 16], position: u64) {
+        let (prefix, counter) = split(&id);
+        if let Some((last_id, last_position, last_run)) = self.last {
+            let (last_prefix, last_counter) = split(&last_id);
+            let follows = last_prefix == prefix
+                && last_counter.checked_add(1) == Some(counter)
+                && last_position.checked_add(1) == Some(position);
+            if follows {
+                match last_run {
+                    Some(key) => {
+                        if let Some(run) = self.runs.get_mut(&key) {
+                            run.len += 1;
+                            self.in_runs += 1;
+                            self.last = Some((id, position, Some(key)));
+                            return;
+                        }
+                    }
+                    None => {
+                        // The id before was a single: the two start a run.
+                        if self.singles.remove(&last_id).is_some() {
+                            let key = (last_prefix, last_counter);
+                            self.runs.insert(
+                                key,
+                                Run {
+                                    len: 2,
+                                    first: last_position,
+                                },
+                            );
+                            self.in_runs += 2;
+                            self.last = Some((id, position, Some(key)));
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+        self.singles.insert(id, position);
+        self.last = Some((id, position, None));
+    }
+
+    /// Forgets an id (of a batch whose append failed).
+    pub(crate) fn remove(&mut self, id: &[u8; 16]) {
+        self.last = None;
+        if self.singles.remove(id).is_some() {
+            return;
+        }
+        let (prefix, counter) = split(id);
+        let Some((&key, &run)) = self.runs.range(..=(prefix, counter)).next_back() else {
+            return;
+        };
+        if key.0 != prefix || counter - key.1 >= run.len {
+            return;
+        }
+        let offset = counter - key.1;
+        self.runs.remove(&key);
+        self.in_runs -= run.len;
+        // What stays of the run on either side of the id.
+        for (start, len, first) in [
+            (key.1, offset, run.first),
+            (counter.wrapping_add(1), run.len - offset - 1, run.first + offset + 1),
+        ] {
+            match len {
+                0 => {}
+                1 => {
+                    self.singles.insert(join(prefix, start), first);
+                }
+                _ => {
+                    self.runs.insert((prefix, start), Run { len, first });
+                    self.in_runs += len;
+                }
+            }
+        }
+    }
+
+    /// Ids known.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> u64 {
+        self.singles.len() as u64 + self.in_runs
+    }
+
+    /// About how many bytes of memory the index holds.
+    pub(crate) fn bytes(&self) -> usize {
+        let buckets = (self.singles.capacity() * 8 / 7).next_power_of_two();
+        buckets * (std::mem::size_of::<([u8; 16], u64)>() + 1) + self.runs.len() * 64
+    }
+}
 /// A set of ids (the ids of one batch, to find one given twice).
 pub(crate) type IdSet = HashSet<[u8; 16], IdHash>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The index answers like a plain map for any mix of runs, singles and removals.
+        #[test]
+        fn index_agrees_with_a_map(
+            steps in proptest::collection::vec((0u8..4, 0u64..6, any::<bool>()), 1..300)
+        ) {
+            let mut index = IdIndex::default();
+            let mut model: HashMap<[u8; 16], u64> = HashMap::new();
+            let mut position = 1u64;
+            let mut counter = 100u64;
+            let mut inserted: Vec<[u8; 16]> = Vec::new();
+            for (prefix, jump, remove) in steps {
+                if remove && !inserted.is_empty() {
+                    // Take back the latest ids, as a failed append does.
+                    let id = inserted.pop().unwrap();
+                    index.remove(&id);
+                    model.remove(&id);
+                    position -= 1;
+                    continue;
+                }
+                counter = counter.wrapping_add(jump);
+                let id = join(u64::from(prefix), counter);
+                prop_assert_eq!(index.get(&id), model.get(&id).copied());
+                if !model.contains_key(&id) {
+                    index.insert_new(id, position);
+                    model.insert(id, position);
+                    inserted.push(id);
+                    position += 1;
+                }
+                prop_assert_eq!(index.len(), model.len() as u64);
+            }
+            for (id, expected) in &model {
+                prop_assert_eq!(index.get(id), Some(*expected));
+            }
+            for probe in 0..200u64 {
+                let id = join(probe % 4, 90 + probe);
+                prop_assert_eq!(index.get(&id), model.get(&id).copied());
+            }
+        }
+    }
+
+    #[test]
+    fn a_ledgers_fresh_ids_take_one_run() {
+        let mut index = IdIndex::default();
+        for i in 0..100_000u64 {
+            index.insert_new(join(7, 1_000 + i), 1 + i);
+        }
+        assert_eq!(index.runs.len(), 1);
+        assert!(index.singles.is_empty());
+        assert_eq!(index.get(&join(7, 1_000 + 4_321)), Some(4_322));
+        assert_eq!(index.get(&join(7, 1_000 + 100_000)), None);
+        assert_eq!(index.get(&join(8, 1_000)), None);
+    }
 
     #[test]
     fn ids_spread_over_the_buckets() {

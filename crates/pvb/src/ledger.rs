@@ -155,25 +155,28 @@ impl Decided {
     }
 }
 
-/// Encodes `batch`, appends it durably after `head`, and folds it into `views` once durable.
-fn write_batch<L: EventLog>(
-    log: &mut L,
-    views: &mut Projections,
-    batch: &Decided,
-    head: Position,
-) -> Result<Vec<Position>, AppendError<L::Error>> {
-    let records: Vec<NewRecord> = batch
-        .ids
-        .iter()
-        .zip(&batch.events)
-        .map(|(id, event)| NewRecord::encode(*id, batch.recorded_at, event))
-        .collect();
-    let positions = log.append(&records, Condition::Head(head))?;
-    drop(records);
-    for (position, event) in positions.iter().zip(&batch.events) {
-        views.apply(*position, event);
+impl Decided {
+    /// The records to append.
+    fn encode(&self) -> Vec<NewRecord> {
+        self.ids
+            .iter()
+            .zip(&self.events)
+            .map(|(id, event)| NewRecord::encode(*id, self.recorded_at, event))
+            .collect()
     }
-    Ok(positions)
+}
+
+/// Folds a durable batch into the projections.
+fn fold<E>(
+    views: &mut Projections,
+    appended: &Result<Vec<Position>, AppendError<E>>,
+    events: &[Event],
+) {
+    if let Ok(positions) = appended {
+        for (position, event) in positions.iter().zip(events) {
+            views.apply(*position, event);
+        }
+    }
 }
 
 impl<L: EventLog> Ledger<L> {
@@ -365,7 +368,9 @@ impl<L: EventLog> Ledger<L> {
         if prepared.batch.len() == 0 {
             return Ok(prepared.outcomes);
         }
-        let appended = write_batch(&mut self.log, &mut self.views, &prepared.batch, base);
+        let records = prepared.batch.encode();
+        let appended = self.log.append(&records, Condition::Head(base));
+        fold(&mut self.views, &appended, &prepared.batch.events);
         self.core.commit(appended)?;
         Ok(prepared.outcomes)
     }
@@ -402,8 +407,8 @@ impl<L: EventLog> Ledger<L> {
             scope.spawn(move || {
                 for request in log_side {
                     let answer = match request {
-                        Request::Append { batch, head } => {
-                            Answer::Appended(write_batch(log, views, &batch, head))
+                        Request::Append { records, head } => {
+                            Answer::Appended(log.append(&records, Condition::Head(head)))
                         }
                         Request::Find(ids) => Answer::Found(
                             ids.iter()
@@ -417,17 +422,20 @@ impl<L: EventLog> Ledger<L> {
                 }
             });
             let lost = || LedgerError::InvalidBatch("the log thread stopped".to_owned());
-            // The batch on the log thread: its tag, its outcomes, and whether it has events.
-            let mut pending: Option<(T, Vec<Outcome>, bool)> = None;
+            // The batch on the log thread: its tag, its outcomes, and its events.
+            let mut pending: Option<(T, Vec<Outcome>, Vec<Event>)> = None;
             let mut finish = |core: &mut Core,
-                              pending: &mut Option<(T, Vec<Outcome>, bool)>|
+                              pending: &mut Option<(T, Vec<Outcome>, Vec<Event>)>|
              -> Result<ControlFlow<()>, LedgerError<L::Error>> {
-                let Some((tag, outcomes, written)) = pending.take() else {
+                let Some((tag, outcomes, events)) = pending.take() else {
                     return Ok(ControlFlow::Continue(()));
                 };
-                if written {
+                if !events.is_empty() {
                     match answers.recv().map_err(|_| lost())? {
-                        Answer::Appended(appended) => core.commit(appended)?,
+                        Answer::Appended(appended) => {
+                            fold(views, &appended, &events);
+                            core.commit(appended)?;
+                        }
                         Answer::Found(_) => return Err(lost()),
                     }
                 }
@@ -458,23 +466,20 @@ impl<L: EventLog> Ledger<L> {
                     Ok(known.get(id).copied().flatten())
                 })?;
                 let head = base;
-                let written = prepared.batch.len() > 0;
-                base = Position(base.0 + prepared.batch.len() as u64);
+                let records = prepared.batch.encode();
+                base = Position(base.0 + records.len() as u64);
                 if finish(core, &mut pending)?.is_break() {
                     // This batch was decided into the state but is not written: the state is
                     // ahead of the log.
                     core.poisoned = true;
                     return Ok(());
                 }
-                if written {
+                if !records.is_empty() {
                     requests
-                        .send(Request::Append {
-                            batch: prepared.batch,
-                            head,
-                        })
+                        .send(Request::Append { records, head })
                         .map_err(|_| lost())?;
                 }
-                pending = Some((tag, prepared.outcomes, written));
+                pending = Some((tag, prepared.outcomes, prepared.batch.events));
             }
             finish(core, &mut pending).map(|_| ())
         })
@@ -483,7 +488,7 @@ impl<L: EventLog> Ledger<L> {
 
 enum Request {
     Append {
-        batch: Decided,
+        records: Vec<NewRecord>,
         head: Position,
     },
     Find(Vec<EventId>),
