@@ -244,7 +244,11 @@ fn get_text<'a>(r: &mut Reader<'a>, max: usize) -> Result<&'a str, Bad> {
 #[inline]
 fn get_short_text(r: &mut Reader<'_>) -> Result<CompactString, Bad> {
     let text = get_text(r, TEXT_ID_BYTES_MAX)?;
-    if text.is_empty() || !text.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+    // Without an early exit the check compiles to vector instructions.
+    let printable = text
+        .bytes()
+        .fold(true, |ok, b| ok & (0x21..=0x7e).contains(&b));
+    if text.is_empty() || !printable {
         return Err(Bad("text id is not 1..64 printable ASCII characters"));
     }
     Ok(CompactString::from(text))

@@ -113,14 +113,22 @@ struct Run {
     first: u64,
 }
 
+/// The id inserted last, its position, and the key of its run if it is in one.
+#[derive(Clone, Copy, Debug)]
+struct Last {
+    id: [u8; 16],
+    position: u64,
+    run: Option<(u64, u64)>,
+}
+
 /// Id to position (see the module text).
 #[derive(Debug, Default)]
 pub(crate) struct IdIndex {
     /// Keyed by (prefix, first counter).
     runs: BTreeMap<(u64, u64), Run>,
     singles: HashMap<[u8; 16], u64, IdHash>,
-    /// The id inserted last and its position, and the key of its run if it is in one.
-    last: Option<([u8; 16], u64, Option<(u64, u64)>)>,
+    /// The id inserted last.
+    last: Option<Last>,
     /// Ids in runs.
     in_runs: u64,
 }
@@ -139,7 +147,12 @@ impl IdIndex {
     /// Enters an id that [`get`](Self::get) does not know at `position`.
     pub(crate) fn insert_new(&mut self, id: [u8; 16], position: u64) {
         let (prefix, counter) = split(&id);
-        if let Some((last_id, last_position, last_run)) = self.last {
+        if let Some(Last {
+            id: last_id,
+            position: last_position,
+            run: last_run,
+        }) = self.last
+        {
             let (last_prefix, last_counter) = split(&last_id);
             let follows = last_prefix == prefix
                 && last_counter.checked_add(1) == Some(counter)
@@ -150,7 +163,11 @@ impl IdIndex {
                         if let Some(run) = self.runs.get_mut(&key) {
                             run.len += 1;
                             self.in_runs += 1;
-                            self.last = Some((id, position, Some(key)));
+                            self.last = Some(Last {
+                                id,
+                                position,
+                                run: Some(key),
+                            });
                             return;
                         }
                     }
@@ -166,7 +183,11 @@ impl IdIndex {
                                 },
                             );
                             self.in_runs += 2;
-                            self.last = Some((id, position, Some(key)));
+                            self.last = Some(Last {
+                                id,
+                                position,
+                                run: Some(key),
+                            });
                             return;
                         }
                     }
@@ -174,7 +195,11 @@ impl IdIndex {
             }
         }
         self.singles.insert(id, position);
-        self.last = Some((id, position, None));
+        self.last = Some(Last {
+            id,
+            position,
+            run: None,
+        });
     }
 
     /// Forgets an id (of a batch whose append failed).
@@ -196,7 +221,11 @@ impl IdIndex {
         // What stays of the run on either side of the id.
         for (start, len, first) in [
             (key.1, offset, run.first),
-            (counter.wrapping_add(1), run.len - offset - 1, run.first + offset + 1),
+            (
+                counter.wrapping_add(1),
+                run.len - offset - 1,
+                run.first + offset + 1,
+            ),
         ] {
             match len {
                 0 => {}
@@ -254,9 +283,9 @@ mod tests {
                 counter = counter.wrapping_add(jump);
                 let id = join(u64::from(prefix), counter);
                 prop_assert_eq!(index.get(&id), model.get(&id).copied());
-                if !model.contains_key(&id) {
+                if let std::collections::hash_map::Entry::Vacant(new) = model.entry(id) {
+                    new.insert(position);
                     index.insert_new(id, position);
-                    model.insert(id, position);
                     inserted.push(id);
                     position += 1;
                 }

@@ -66,7 +66,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-fn run<L: EventLog>(
+fn run<L>(
     log: L,
     key: [u8; 32],
     submissions: Vec<Submission>,
@@ -74,7 +74,7 @@ fn run<L: EventLog>(
     pipelined: bool,
 ) -> Result<(f64, f64), Box<dyn Error>>
 where
-    L: Send,
+    L: EventLog + Send,
     L::Error: Send + Sync + 'static,
 {
     let mut ledger = Ledger::open(log, Options::new(Policy::PersonFollowing, key))?;

@@ -6,6 +6,7 @@
 //! whole or not at all. It is not a parser of single lines (see [`crate::jsonl`]).
 
 use std::io::{BufRead, Write};
+use std::ops::ControlFlow;
 use std::sync::mpsc;
 
 use pvb_core::{EventLog, Pseudonymiser};
@@ -71,11 +72,17 @@ pub enum ImportError<E: std::error::Error + 'static> {
 
 type Parsed = (u64, Result<Line, LineError>);
 
-fn parse_chunk(lines: Vec<(u64, Vec<u8>)>, pseudonymiser: &Pseudonymiser) -> Vec<Parsed> {
+/// Parses the lines of one chunk: `bytes` holds them back to back, `lines` their numbers and
+/// ranges.
+fn parse_chunk(
+    bytes: &[u8],
+    lines: &[(u64, std::ops::Range<usize>)],
+    pseudonymiser: &Pseudonymiser,
+) -> Vec<Parsed> {
     lines
-        .into_iter()
-        .map(|(number, bytes)| {
-            let result = match std::str::from_utf8(&bytes) {
+        .iter()
+        .map(|(number, range)| {
+            let result = match std::str::from_utf8(bytes.get(range.clone()).unwrap_or(&[])) {
                 Ok(text) => {
                     let text = text.strip_suffix('\n').unwrap_or(text);
                     let text = text.strip_suffix('\r').unwrap_or(text);
@@ -93,13 +100,18 @@ fn parse_chunk(lines: Vec<(u64, Vec<u8>)>, pseudonymiser: &Pseudonymiser) -> Vec
                     reason: "not UTF-8 text".to_owned(),
                 }),
             };
-            (number, result)
+            (*number, result)
         })
         .collect()
 }
 
 /// Imports every line of `input` into `ledger`. `progress` is called after each batch with the
 /// bytes read so far.
+///
+/// Batches go through [`Ledger::execute_pipelined`]: a batch is written while the next is
+/// decided, and its lines are reported once it is durable. If writing the rejections report
+/// fails, the import stops with that error and the ledger is poisoned (the batch decided after
+/// the last reported one is in its state but not in the log): reopen it to go on.
 pub fn import_lines<L, R, W>(
     ledger: &mut Ledger<L>,
     input: R,
@@ -107,7 +119,8 @@ pub fn import_lines<L, R, W>(
     mut progress: impl FnMut(u64),
 ) -> Result<ImportReport, ImportError<L::Error>>
 where
-    L: EventLog,
+    L: EventLog + Send,
+    L::Error: Send,
     R: BufRead + Send,
     W: Write,
 {
@@ -116,28 +129,33 @@ where
     std::thread::scope(|scope| {
         let (sender, receiver) =
             mpsc::sync_channel::<Result<(Vec<Parsed>, u64), (u64, std::io::Error)>>(4);
+        let report = &mut report;
         scope.spawn(move || {
             let mut input = input;
             let mut number = 0u64;
             let mut bytes_read = 0u64;
+            // One buffer holds a chunk's lines back to back (no allocation per line).
+            let mut bytes = Vec::with_capacity(IMPORT_BATCH_LINES * 160);
+            let mut lines = Vec::with_capacity(IMPORT_BATCH_LINES);
             loop {
-                let mut chunk = Vec::with_capacity(IMPORT_BATCH_LINES);
+                bytes.clear();
+                lines.clear();
                 for _ in 0..IMPORT_BATCH_LINES {
-                    let mut buffer = Vec::with_capacity(160);
+                    let start = bytes.len();
                     let mut limited = std::io::Read::take(&mut input, LINE_BYTES_MAX as u64 + 2);
-                    match limited.read_until(b'\n', &mut buffer) {
+                    match limited.read_until(b'\n', &mut bytes) {
                         Ok(0) => break,
                         Ok(n) => {
                             bytes_read += n as u64;
                             number += 1;
-                            if !buffer.ends_with(b"\n") && n > LINE_BYTES_MAX {
+                            if !bytes.ends_with(b"\n") && n > LINE_BYTES_MAX {
                                 // Skip the rest of an over-long line.
                                 let mut rest = Vec::new();
                                 if let Ok(m) = input.read_until(b'\n', &mut rest) {
                                     bytes_read += m as u64;
                                 }
                             }
-                            chunk.push((number, buffer));
+                            lines.push((number, start..bytes.len()));
                         }
                         Err(e) => {
                             let _ = sender.send(Err((number, e)));
@@ -145,65 +163,110 @@ where
                         }
                     }
                 }
-                if chunk.is_empty() {
+                if lines.is_empty() {
                     return;
                 }
-                let parsed = parse_chunk(chunk, &pseudonymiser);
+                let parsed = parse_chunk(&bytes, &lines, &pseudonymiser);
                 if sender.send(Ok((parsed, bytes_read))).is_err() {
                     return;
                 }
             }
         });
-        for message in receiver {
-            let (parsed, bytes_read) =
-                message.map_err(|(line, source)| ImportError::Read { line, source })?;
-            run_chunk(ledger, parsed, rejections, &mut report)?;
-            progress(bytes_read);
+        // Each parsed chunk becomes one batch; its line numbers and parse failures travel with
+        // it as the tag, to be reported once the batch is durable.
+        let mut read_failure = None;
+        let chunks = receiver.into_iter().map_while(|message| match message {
+            Ok((parsed, bytes_read)) => Some(split_chunk(parsed, bytes_read)),
+            Err((line, source)) => {
+                read_failure = Some(ImportError::Read { line, source });
+                None
+            }
+        });
+        let mut report_failure = None;
+        // The first line not yet reported: where a failed batch starts.
+        let mut unreported = 1u64;
+        let executed = ledger.execute_pipelined(chunks, |chunk: Chunk, outcomes| {
+            let written = report_chunk(&chunk, outcomes, rejections, report);
+            unreported = chunk.end;
+            match written {
+                Ok(()) => {
+                    progress(chunk.bytes_read);
+                    ControlFlow::Continue(())
+                }
+                Err(e) => {
+                    report_failure = Some(e);
+                    ControlFlow::Break(())
+                }
+            }
+        });
+        if let Err(source) = executed {
+            return Err(ImportError::Ledger {
+                line: unreported,
+                source,
+            });
         }
-        Ok(report)
+        match (report_failure, read_failure) {
+            (Some(e), _) | (None, Some(e)) => Err(e),
+            (None, None) => Ok(*report),
+        }
     })
 }
 
-fn run_chunk<L: EventLog, W: Write>(
-    ledger: &mut Ledger<L>,
-    parsed: Vec<Parsed>,
-    rejections: &mut W,
-    report: &mut ImportReport,
-) -> Result<(), ImportError<L::Error>> {
-    let first_line = parsed.first().map_or(0, |(n, _)| *n);
+/// One chunk of lines on its way through the ledger.
+struct Chunk {
+    /// Line numbers of the submissions, in order.
+    numbers: Vec<u64>,
+    /// Lines that did not parse.
+    unparsed: Vec<RejectedLine>,
+    /// Lines read in the chunk.
+    read: u64,
+    /// The line after the chunk's last.
+    end: u64,
+    /// Bytes of input read up to the chunk's end.
+    bytes_read: u64,
+}
+
+fn split_chunk(parsed: Vec<Parsed>, bytes_read: u64) -> (Chunk, Vec<Submission>) {
+    let mut chunk = Chunk {
+        numbers: Vec::with_capacity(parsed.len()),
+        unparsed: Vec::new(),
+        read: parsed.len() as u64,
+        end: parsed.last().map_or(0, |(n, _)| n + 1),
+        bytes_read,
+    };
     let mut submissions = Vec::with_capacity(parsed.len());
-    let mut numbers = Vec::with_capacity(parsed.len());
     for (number, result) in parsed {
-        report.read += 1;
         match result {
             Ok(line) => {
                 submissions.push(Submission {
                     id: line.id,
                     command: line.command,
                 });
-                numbers.push(number);
+                chunk.numbers.push(number);
             }
-            Err(e) => {
-                report.rejected += 1;
-                write_rejection(
-                    rejections,
-                    &RejectedLine {
-                        line: number,
-                        field: e.field,
-                        rule: None,
-                        reason: e.reason,
-                    },
-                )?;
-            }
+            Err(e) => chunk.unparsed.push(RejectedLine {
+                line: number,
+                field: e.field,
+                rule: None,
+                reason: e.reason,
+            }),
         }
     }
-    let outcomes = ledger
-        .execute_batch(submissions)
-        .map_err(|source| ImportError::Ledger {
-            line: first_line,
-            source,
-        })?;
-    for (number, outcome) in numbers.into_iter().zip(outcomes) {
+    (chunk, submissions)
+}
+
+fn report_chunk<W: Write, E: std::error::Error + 'static>(
+    chunk: &Chunk,
+    outcomes: Vec<Outcome>,
+    rejections: &mut W,
+    report: &mut ImportReport,
+) -> Result<(), ImportError<E>> {
+    report.read += chunk.read;
+    report.rejected += chunk.unparsed.len() as u64;
+    for rejected in &chunk.unparsed {
+        write_rejection(rejections, rejected)?;
+    }
+    for (number, outcome) in chunk.numbers.iter().zip(outcomes) {
         match outcome {
             Outcome::Accepted { events, .. } => {
                 report.accepted += 1;
@@ -215,7 +278,7 @@ fn run_chunk<L: EventLog, W: Write>(
                 write_rejection(
                     rejections,
                     &RejectedLine {
-                        line: number,
+                        line: *number,
                         field: None,
                         rule: Some(rejection.rule().to_owned()),
                         reason: redact_bsns(&rejection.to_string()),

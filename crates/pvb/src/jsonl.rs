@@ -300,16 +300,26 @@ impl<'a> Fields<'a> {
 
 /// Parses `YYYY-MM-DD` strictly.
 pub fn parse_date(text: &str) -> Result<Date, String> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let ok_shape = text.len() == 10
-        && text.bytes().enumerate().all(|(i, b)| match i {
-            4 | 7 => b == b'-',
+    let bytes = text.as_bytes();
+    let ok_shape = bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
             _ => b.is_ascii_digit(),
         });
     if !ok_shape {
         return Err(format!("'{}' is not a date YYYY-MM-DD", clip(text)));
     }
-    Date::parse(text, &format).map_err(|_| format!("'{text}' is not a calendar date"))
+    // The shape is checked: ten ASCII bytes, digits but for the two dashes.
+    let number = |range: std::ops::Range<usize>| {
+        bytes[range]
+            .iter()
+            .fold(0u32, |n, b| n * 10 + u32::from(b - b'0'))
+    };
+    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
+    time::Month::try_from(month as u8)
+        .ok()
+        .and_then(|month| Date::from_calendar_date(year as i32, month, day as u8).ok())
+        .ok_or_else(|| format!("'{text}' is not a calendar date"))
 }
 
 fn clip(text: &str) -> String {
@@ -661,6 +671,20 @@ pub fn event_to_command(event: &Event) -> Option<Command> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The hand-written date reader agrees with the `time` crate's parser on every
+        /// date-shaped text (valid and invalid days, months, leap years, year 0000).
+        #[test]
+        fn dates_read_as_the_time_crate_reads_them(
+            year in 0u32..10_000, month in 0u32..100, day in 0u32..100
+        ) {
+            let text = format!("{year:04}-{month:02}-{day:02}");
+            let format = time::macros::format_description!("[year]-[month]-[day]");
+            let reference = Date::parse(&text, &format).ok();
+            proptest::prop_assert_eq!(parse_date(&text).ok(), reference);
+        }
+    }
 
     fn p() -> Pseudonymiser {
         Pseudonymiser::new([7; 32])

@@ -384,8 +384,10 @@ impl<L: EventLog> Ledger<L> {
     /// If that write fails, the ledger is poisoned (as after a failed `execute_batch`), the
     /// error is returned, and no later batch is written or reported. A batch with caller ids
     /// waits for the batch before it to be durable first, so the log can say which ids it holds.
-    /// Stopping with `Break` also poisons the ledger: the batch decided after the stopping one
-    /// is in the state but not in the log. The log must be `Send`: it is lent to the thread.
+    /// Stopping with `Break` poisons the ledger when a batch was already decided after the
+    /// stopping one (it is in the state but not in the log); when none was (the stopping batch
+    /// was the last, or the next carries caller ids and so waited), the ledger goes on as
+    /// usual. The log must be `Send`: it is lent to the thread.
     pub fn execute_pipelined<T, I, F>(
         &mut self,
         batches: I,
@@ -486,6 +488,9 @@ impl<L: EventLog> Ledger<L> {
     }
 }
 
+/// Answers where a caller id's first event is in the log, if it is.
+type KnownIds<'a, E> = dyn FnMut(&EventId) -> Result<Option<Position>, LedgerError<E>> + 'a;
+
 enum Request {
     Append {
         records: Vec<NewRecord>,
@@ -513,7 +518,7 @@ impl Core {
         &mut self,
         submissions: Vec<Submission>,
         base: Position,
-        known: &mut dyn FnMut(&EventId) -> Result<Option<Position>, LedgerError<E>>,
+        known: &mut KnownIds<'_, E>,
     ) -> Result<Prepared, LedgerError<E>> {
         let recorded_at = (self.clock)();
         let mut outcomes = Vec::with_capacity(submissions.len());

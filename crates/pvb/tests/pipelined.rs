@@ -100,18 +100,24 @@ fn projection_bytes<L: EventLog>(ledger: &Ledger<L>) -> Vec<u8> {
 }
 
 /// Runs `batches` with `execute_batch`, one after the other: the reference.
-fn reference<L: EventLog>(ledger: &mut Ledger<L>, batches: &[Vec<Submission>]) -> Vec<Vec<Outcome>> {
+fn reference<L: EventLog>(
+    ledger: &mut Ledger<L>,
+    batches: &[Vec<Submission>],
+) -> Vec<Vec<Outcome>> {
     batches
         .iter()
         .map(|batch| ledger.execute_batch(batch.clone()).expect("execute_batch"))
         .collect()
 }
 
+/// What `done` received: each tag with its outcomes.
+type Reported = Vec<(usize, Vec<Outcome>)>;
+
 /// Runs `batches` with `execute_pipelined`, tagged 0, 1, ...; returns what `done` received.
 fn pipelined<L>(
     ledger: &mut Ledger<L>,
     batches: &[Vec<Submission>],
-) -> Result<Vec<(usize, Vec<Outcome>)>, LedgerError<L::Error>>
+) -> Result<Reported, LedgerError<L::Error>>
 where
     L: EventLog + Send,
     L::Error: Send,
@@ -169,7 +175,7 @@ fn insert() -> impl Strategy<Value = Insert> {
 
 /// The first `len` workload lines with `inserts` (each after line `at % len`), and caller ids
 /// from `ids` (a small pool, so that ids repeat within and across batches).
-fn stream(len: usize, inserts: &[(usize, Insert)], ids: &[Option<u8>]) -> Vec<Submission> {
+fn stream(len: usize, inserts: &[(usize, Insert)], ids: &[Option<u16>]) -> Vec<Submission> {
     let base = &workload()[..len];
     let mut after: Vec<Vec<&Insert>> = vec![Vec::new(); len];
     for (at, what) in inserts {
@@ -212,18 +218,24 @@ fn plain_batches(count: usize, size: usize) -> Vec<Vec<Submission>> {
         .collect()
 }
 
+/// The generated lines the other tests build on hold enough deliveries (to copy, so that their
+/// `ref` is duplicated) among the first 1500.
 #[test]
 fn the_workload_has_deliveries_early_enough() {
     let deliveries = workload()
         .iter()
         .filter(|(kind, _)| *kind == LineKind::DeliverCare)
         .count();
-    assert!(deliveries > 100, "only {deliveries} deliveries in the first lines");
+    assert!(
+        deliveries > 100,
+        "only {deliveries} deliveries in the first lines"
+    );
     let first = workload()
         .iter()
         .position(|(kind, _)| *kind == LineKind::DeliverCare)
         .expect("a delivery");
-    eprintln!("{} lines, first delivery at {first}", workload().len());
+    // The proptest takes at least the first 200 lines and copies deliveries from them.
+    assert!(first < 1000, "first delivery at line {first}");
 }
 
 proptest! {
@@ -237,7 +249,7 @@ proptest! {
         inserts in proptest::collection::vec((any::<usize>(), insert()), 0..40),
         cuts in proptest::collection::vec(any::<usize>(), 0..16),
         with_ids in any::<bool>(),
-        ids in proptest::collection::vec(proptest::option::weighted(0.15, 0u8..40), 1..64),
+        ids in proptest::collection::vec(proptest::option::weighted(0.15, 0u16..300), 1..64),
     ) {
         let ids = if with_ids { ids } else { vec![None] };
         let batches = split(stream(len, &inserts, &ids), &cuts);
@@ -361,27 +373,51 @@ fn caller_ids_are_duplicates_as_in_execute_batch_and_a_rerun_appends_nothing() {
     assert_same(&mut expected_ledger, &mut ledger);
 }
 
+/// Every tag once, in order, with its outcomes, also for batches that append nothing (empty,
+/// or every command rejected); over two calls, the second going on from the first.
 #[test]
 fn done_gets_every_tag_once_in_order_with_the_outcomes() {
-    let batches = plain_batches(9, 120);
+    let mut batches = plain_batches(9, 120);
+    batches.insert(0, Vec::new());
+    batches.insert(4, Vec::new());
+    batches.insert(5, vec![parse(UNKNOWN_CLIENT), parse(UNKNOWN_CLIENT)]);
+    batches.push(Vec::new());
+    batches.push(vec![parse(UNKNOWN_CLIENT)]);
     let mut expected_ledger = Ledger::open(MemoryLog::new(), options()).expect("ledger");
     let expected = reference(&mut expected_ledger, &batches);
+    assert!(expected[5]
+        .iter()
+        .all(|o| matches!(o, Outcome::Rejected(_))));
     let mut ledger = Ledger::open(MemoryLog::new(), options()).expect("ledger");
     let mut calls = 0;
     let mut next = 0usize;
-    ledger
-        .execute_pipelined(
-            batches.iter().cloned().enumerate(),
-            |tag: usize, outcomes| {
-                calls += 1;
-                assert_eq!(tag, next, "tags out of order");
-                assert_eq!(outcomes, expected[tag]);
-                next += 1;
-                ControlFlow::Continue(())
-            },
-        )
-        .expect("pipelined");
+    for part in [&batches[..6], &batches[6..]] {
+        let offset = next;
+        ledger
+            .execute_pipelined(
+                part.iter()
+                    .cloned()
+                    .enumerate()
+                    .map(|(i, b)| (offset + i, b)),
+                |tag: usize, outcomes| {
+                    calls += 1;
+                    assert_eq!(tag, next, "tags out of order");
+                    assert_eq!(outcomes, expected[tag], "batch {tag}");
+                    next += 1;
+                    ControlFlow::Continue(())
+                },
+            )
+            .expect("pipelined");
+        assert_eq!(calls, offset + part.len());
+    }
     assert_eq!(calls, batches.len());
+    assert_same(&mut expected_ledger, &mut ledger);
+    // No batches: no call.
+    ledger
+        .execute_pipelined(std::iter::empty::<((), Vec<Submission>)>(), |(), _| {
+            panic!("done without a batch")
+        })
+        .expect("pipelined");
     assert_same(&mut expected_ledger, &mut ledger);
 }
 
@@ -397,16 +433,15 @@ fn done_runs_only_once_the_batch_is_durable() {
         heads.push(expected_ledger.head());
     }
     let sim = SimStorage::new();
-    let log = FileLog::open_in(sim.clone(), Path::new(DIR), pvb_store::Options::new())
-        .expect("open");
+    let log =
+        FileLog::open_in(sim.clone(), Path::new(DIR), pvb_store::Options::new()).expect("open");
     let mut ledger = Ledger::open(log, options()).expect("ledger");
     let mut tags = Vec::new();
     ledger
         .execute_pipelined(batches.iter().cloned().enumerate(), |tag, _| {
             let image = sim.crash(CrashMode::Drop);
-            let mut durable =
-                FileLog::open_in(image, Path::new(DIR), pvb_store::Options::new())
-                    .expect("open the image");
+            let mut durable = FileLog::open_in(image, Path::new(DIR), pvb_store::Options::new())
+                .expect("open the image");
             assert_eq!(
                 durable.head().expect("head"),
                 heads[tag],
@@ -532,7 +567,9 @@ fn a_failing_append_stops_the_pipeline_and_the_log_keeps_the_reported_batches() 
         let opened = dry.calls();
         reference(&mut dry_ledger, &batches[..2]);
         let before_batch_2 = dry.calls();
-        dry_ledger.execute_batch(batches[2].clone()).expect("batch 2");
+        dry_ledger
+            .execute_batch(batches[2].clone())
+            .expect("batch 2");
         assert!(dry.calls() > before_batch_2, "batch 2 appends nothing");
 
         let mut expected_ledger = Ledger::open(MemoryLog::new(), options()).expect("ledger");

@@ -29,7 +29,10 @@ fn workload(lines: usize) -> Vec<String> {
     out
 }
 
-fn import<L: pvb_core::EventLog>(ledger: &mut Ledger<L>, lines: &[String]) {
+fn import<L: pvb_core::EventLog + Send>(ledger: &mut Ledger<L>, lines: &[String])
+where
+    L::Error: Send,
+{
     let mut sink = Vec::new();
     let report =
         import_lines(ledger, Cursor::new(lines.concat()), &mut sink, |_| {}).expect("import");
