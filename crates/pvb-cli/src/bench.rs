@@ -177,8 +177,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
                     finished = true;
                     break;
                 }
-                let text =
-                    std::str::from_utf8(&line).map_err(|e| Failure::new(e.to_string()))?;
+                let text = std::str::from_utf8(&line).map_err(|e| Failure::new(e.to_string()))?;
                 let parsed = parse_line(text.trim_end(), &pseudonymiser)
                     .map_err(|e| Failure::new(format!("generated line does not parse: {e}")))?;
                 submissions.push(Submission {
