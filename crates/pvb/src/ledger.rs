@@ -158,11 +158,30 @@ impl Decided {
 impl Decided {
     /// The records to append.
     fn encode(&self) -> Vec<NewRecord> {
-        self.ids
-            .iter()
-            .zip(&self.events)
-            .map(|(id, event)| NewRecord::encode(*id, self.recorded_at, event))
-            .collect()
+        self.encode_into(Vec::new())
+    }
+
+    /// The records to append, written into the buffers of `spare` (records of an earlier
+    /// batch), so that a steady stream of batches allocates nothing per event.
+    fn encode_into(&self, mut spare: Vec<NewRecord>) -> Vec<NewRecord> {
+        spare.truncate(self.events.len());
+        for (record, (id, event)) in spare.iter_mut().zip(self.ids.iter().zip(&self.events)) {
+            record.id = *id;
+            record.recorded_at_us = self.recorded_at;
+            record.schema = pvb_core::SCHEMA_VERSION;
+            record.codec = pvb_core::CODEC_BINCODE_2;
+            record.payload.clear();
+            pvb_core::encode_event(event, &mut record.payload);
+        }
+        let done = spare.len();
+        spare.extend(
+            self.ids
+                .iter()
+                .zip(&self.events)
+                .skip(done)
+                .map(|(id, event)| NewRecord::encode(*id, self.recorded_at, event)),
+        );
+        spare
     }
 }
 
@@ -410,7 +429,8 @@ impl<L: EventLog> Ledger<L> {
                 for request in log_side {
                     let answer = match request {
                         Request::Append { records, head } => {
-                            Answer::Appended(log.append(&records, Condition::Head(head)))
+                            let appended = log.append(&records, Condition::Head(head));
+                            Answer::Appended(appended, records)
                         }
                         Request::Find(ids) => Answer::Found(
                             ids.iter()
@@ -426,15 +446,19 @@ impl<L: EventLog> Ledger<L> {
             let lost = || LedgerError::InvalidBatch("the log thread stopped".to_owned());
             // The batch on the log thread: its tag, its outcomes, and its events.
             let mut pending: Option<(T, Vec<Outcome>, Vec<Event>)> = None;
+            // Records of the last written batch, whose buffers the next batch reuses.
+            let mut spare: Vec<NewRecord> = Vec::new();
             let mut finish = |core: &mut Core,
-                              pending: &mut Option<(T, Vec<Outcome>, Vec<Event>)>|
+                              pending: &mut Option<(T, Vec<Outcome>, Vec<Event>)>,
+                              spare: &mut Vec<NewRecord>|
              -> Result<ControlFlow<()>, LedgerError<L::Error>> {
                 let Some((tag, outcomes, events)) = pending.take() else {
                     return Ok(ControlFlow::Continue(()));
                 };
                 if !events.is_empty() {
                     match answers.recv().map_err(|_| lost())? {
-                        Answer::Appended(appended) => {
+                        Answer::Appended(appended, records) => {
+                            *spare = records;
                             fold(views, &appended, &events);
                             core.commit(appended)?;
                         }
@@ -451,7 +475,7 @@ impl<L: EventLog> Ledger<L> {
                     .collect();
                 let mut known = Vec::new();
                 if !ids.is_empty() {
-                    if finish(core, &mut pending)?.is_break() {
+                    if finish(core, &mut pending, &mut spare)?.is_break() {
                         return Ok(());
                     }
                     requests
@@ -459,7 +483,7 @@ impl<L: EventLog> Ledger<L> {
                         .map_err(|_| lost())?;
                     match answers.recv().map_err(|_| lost())? {
                         Answer::Found(found) => known = found.map_err(LedgerError::Log)?,
-                        Answer::Appended(_) => return Err(lost()),
+                        Answer::Appended(..) => return Err(lost()),
                     }
                 }
                 let known: std::collections::HashMap<EventId, Option<Position>> =
@@ -468,9 +492,9 @@ impl<L: EventLog> Ledger<L> {
                     Ok(known.get(id).copied().flatten())
                 })?;
                 let head = base;
-                let records = prepared.batch.encode();
+                let records = prepared.batch.encode_into(std::mem::take(&mut spare));
                 base = Position(base.0 + records.len() as u64);
-                if finish(core, &mut pending)?.is_break() {
+                if finish(core, &mut pending, &mut spare)?.is_break() {
                     // This batch was decided into the state but is not written: the state is
                     // ahead of the log.
                     core.poisoned = true;
@@ -483,7 +507,7 @@ impl<L: EventLog> Ledger<L> {
                 }
                 pending = Some((tag, prepared.outcomes, prepared.batch.events));
             }
-            finish(core, &mut pending).map(|_| ())
+            finish(core, &mut pending, &mut spare).map(|_| ())
         })
     }
 }
@@ -500,7 +524,8 @@ enum Request {
 }
 
 enum Answer<E> {
-    Appended(Result<Vec<Position>, AppendError<E>>),
+    /// The append's result, and the records given back for their buffers.
+    Appended(Result<Vec<Position>, AppendError<E>>, Vec<NewRecord>),
     Found(Result<Vec<Option<Position>>, E>),
 }
 
