@@ -103,7 +103,7 @@ pub fn redact_bsns(text: &str) -> String {
 }
 
 /// A JSON value as a line holds it, borrowed where possible.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 enum Val<'a> {
     Str(Cow<'a, str>),
     Int(i128),
@@ -418,8 +418,11 @@ pub fn parse_line(text: &str, pseudonymiser: &Pseudonymiser) -> Result<Line, Lin
             text.len()
         )));
     }
-    let value: Val<'_> = serde_json::from_str(text)
-        .map_err(|e| LineError::line(format!("not valid JSON: {}", json_error_text(&e))))?;
+    let value: Val<'_> = match flat_object(text) {
+        Some(fields) => Val::Object(fields),
+        None => serde_json::from_str(text)
+            .map_err(|e| LineError::line(format!("not valid JSON: {}", json_error_text(&e))))?,
+    };
     let Val::Object(fields) = value else {
         return Err(LineError::line(format!(
             "expected a JSON object, got {}",
@@ -448,6 +451,118 @@ pub fn parse_line(text: &str, pseudonymiser: &Pseudonymiser) -> Result<Line, Lin
     let kind = fields.str("type")?;
     let command = command(kind, &fields, pseudonymiser)?;
     Ok(Line { id, command })
+}
+
+type Object<'a> = Vec<(Cow<'a, str>, Val<'a>)>;
+
+/// Reads a flat JSON object of plain strings and integers (every line the workload and
+/// `pvb export` write) in one pass without serde. Anything else (an escape, a control
+/// character, a nested value, a decimal or large number, `true`, `false`, `null`, bad syntax)
+/// gives `None` and goes through serde_json, so the fields read and every error message are
+/// the same as serde_json's; a property test holds the two to that.
+fn flat_object(text: &str) -> Option<Object<'_>> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    let mut fields = Vec::with_capacity(8);
+    skip_space(bytes, &mut at);
+    if bytes.get(at) != Some(&b'{') {
+        return None;
+    }
+    at += 1;
+    skip_space(bytes, &mut at);
+    if bytes.get(at) == Some(&b'}') {
+        at += 1;
+    } else {
+        loop {
+            skip_space(bytes, &mut at);
+            let key = plain_string(text, &mut at)?;
+            skip_space(bytes, &mut at);
+            if bytes.get(at) != Some(&b':') {
+                return None;
+            }
+            at += 1;
+            skip_space(bytes, &mut at);
+            let value = match bytes.get(at)? {
+                b'"' => Val::Str(Cow::Borrowed(plain_string(text, &mut at)?)),
+                b'-' | b'0'..=b'9' => Val::Int(plain_integer(bytes, &mut at)?),
+                _ => return None,
+            };
+            fields.push((Cow::Borrowed(key), value));
+            skip_space(bytes, &mut at);
+            match bytes.get(at)? {
+                b',' => at += 1,
+                b'}' => {
+                    at += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    skip_space(bytes, &mut at);
+    (at == bytes.len()).then_some(fields)
+}
+
+fn skip_space(bytes: &[u8], at: &mut usize) {
+    while matches!(bytes.get(*at), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        *at += 1;
+    }
+}
+
+/// A string without escapes or control characters, starting at its opening quote.
+fn plain_string<'a>(text: &'a str, at: &mut usize) -> Option<&'a str> {
+    let bytes = text.as_bytes();
+    if bytes.get(*at) != Some(&b'"') {
+        return None;
+    }
+    let start = *at + 1;
+    let mut end = start;
+    loop {
+        match *bytes.get(end)? {
+            b'"' => break,
+            b'\\' => return None,
+            c if c < 0x20 => return None,
+            _ => end += 1,
+        }
+    }
+    *at = end + 1;
+    // Both ends are next to an ASCII quote, so on character boundaries.
+    text.get(start..end)
+}
+
+/// An integer as serde_json reads one into a `Val::Int`: within `u64`, or within `i64` when
+/// negative (serde_json reads larger ones, and `-0`, as decimals).
+fn plain_integer(bytes: &[u8], at: &mut usize) -> Option<i128> {
+    let negative = bytes.get(*at) == Some(&b'-');
+    let start = *at + usize::from(negative);
+    let mut end = start;
+    while matches!(bytes.get(end), Some(b'0'..=b'9')) {
+        end += 1;
+    }
+    let digits = bytes.get(start..end)?;
+    if digits.is_empty()
+        || digits.len() > 20
+        || (digits[0] == b'0' && digits.len() > 1)
+        || matches!(bytes.get(end), Some(b'.' | b'e' | b'E'))
+    {
+        return None;
+    }
+    let magnitude = digits
+        .iter()
+        .fold(0u128, |n, d| n * 10 + u128::from(d - b'0'));
+    let value = if negative {
+        if magnitude == 0 || magnitude > u128::from(i64::MIN.unsigned_abs()) {
+            return None;
+        }
+        -(magnitude as i128)
+    } else {
+        if magnitude > u128::from(u64::MAX) {
+            return None;
+        }
+        magnitude as i128
+    };
+    *at = end;
+    Some(value)
 }
 
 fn json_error_text(e: &serde_json::Error) -> String {
@@ -671,6 +786,99 @@ pub fn event_to_command(event: &Event) -> Option<Command> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Pieces of JSON lines: plain and awkward strings, integers at the edges of what
+    /// serde_json reads as integers, decimals, literals, nesting, stray bytes.
+    fn json_piece() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            Just("\"type\"".to_owned()),
+            Just("\"deliver_care\"".to_owned()),
+            Just("\"c-17\"".to_owned()),
+            Just("\"a\\\"b\"".to_owned()),
+            Just("\"tab\there\"".to_owned()),
+            Just("\"\u{e9}t\u{e9}\"".to_owned()),
+            Just("\"\"".to_owned()),
+            Just("0".to_owned()),
+            Just("-0".to_owned()),
+            Just("007".to_owned()),
+            Just("18446744073709551615".to_owned()),
+            Just("18446744073709551616".to_owned()),
+            Just("-9223372036854775808".to_owned()),
+            Just("-9223372036854775809".to_owned()),
+            Just("1.5".to_owned()),
+            Just("2e3".to_owned()),
+            Just("-".to_owned()),
+            Just("true".to_owned()),
+            Just("null".to_owned()),
+            Just("[1,2]".to_owned()),
+            Just("{\"a\":1}".to_owned()),
+            Just(":".to_owned()),
+            Just(",".to_owned()),
+            Just(" ".to_owned()),
+            Just("\t\r\n".to_owned()),
+            any::<i64>().prop_map(|n| n.to_string()),
+            "[a-z_]{0,6}".prop_map(|s| format!("\"{s}\"")),
+        ]
+    }
+
+    /// A line: mostly object-shaped, with keys, colons and commas sometimes dropped or
+    /// doubled.
+    fn json_line() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        (
+            proptest::collection::vec((json_piece(), json_piece(), 0u8..10), 0..6),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(pairs, open, close)| {
+                let mut line = String::new();
+                if open {
+                    line.push('{');
+                }
+                for (i, (key, value, shape)) in pairs.iter().enumerate() {
+                    if i > 0 && shape % 7 != 0 {
+                        line.push(',');
+                    }
+                    line.push_str(key);
+                    if shape % 5 != 0 {
+                        line.push(':');
+                    }
+                    line.push_str(value);
+                }
+                if close {
+                    line.push('}');
+                }
+                line
+            })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+        /// Whatever the one-pass reader accepts, serde_json reads to the same fields.
+        #[test]
+        fn flat_reader_agrees_with_serde_json(line in json_line()) {
+            if let Some(fields) = flat_object(&line) {
+                let reference: Result<Val<'_>, _> = serde_json::from_str(&line);
+                proptest::prop_assert_eq!(reference.ok(), Some(Val::Object(fields)), "{}", line);
+            }
+        }
+
+        /// And it accepts the plain lines it is there for.
+        #[test]
+        fn flat_reader_reads_plain_lines(
+            client in "[a-z0-9-]{1,20}", amount in proptest::prelude::any::<u32>(), day in 1u32..29
+        ) {
+            let line = format!(
+                "{{\"type\":\"deliver_care\",\"client\":\"{client}\",\"provider\":\"10000022\",\
+                 \"from\":\"2026-07-{day:02}\",\"amount\":{amount}}}"
+            );
+            let fields = flat_object(&line);
+            proptest::prop_assert!(fields.is_some(), "{}", line);
+            let reference: Val<'_> = serde_json::from_str(&line).unwrap();
+            proptest::prop_assert_eq!(Val::Object(fields.unwrap()), reference);
+        }
+    }
 
     proptest::proptest! {
         /// The hand-written date reader agrees with the `time` crate's parser on every
