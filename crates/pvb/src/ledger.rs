@@ -428,9 +428,10 @@ impl<L: EventLog> Ledger<L> {
             scope.spawn(move || {
                 for request in log_side {
                     let answer = match request {
-                        Request::Append { records, head } => {
+                        Request::Append { batch, spare, head } => {
+                            let records = batch.encode_into(spare);
                             let appended = log.append(&records, Condition::Head(head));
-                            Answer::Appended(appended, records)
+                            Answer::Appended(appended, records, batch.events)
                         }
                         Request::Find(ids) => Answer::Found(
                             ids.iter()
@@ -444,20 +445,20 @@ impl<L: EventLog> Ledger<L> {
                 }
             });
             let lost = || LedgerError::InvalidBatch("the log thread stopped".to_owned());
-            // The batch on the log thread: its tag, its outcomes, and its events.
-            let mut pending: Option<(T, Vec<Outcome>, Vec<Event>)> = None;
+            // The batch on the log thread: its tag, its outcomes, and whether it has events.
+            let mut pending: Option<(T, Vec<Outcome>, bool)> = None;
             // Records of the last written batch, whose buffers the next batch reuses.
             let mut spare: Vec<NewRecord> = Vec::new();
             let mut finish = |core: &mut Core,
-                              pending: &mut Option<(T, Vec<Outcome>, Vec<Event>)>,
+                              pending: &mut Option<(T, Vec<Outcome>, bool)>,
                               spare: &mut Vec<NewRecord>|
              -> Result<ControlFlow<()>, LedgerError<L::Error>> {
-                let Some((tag, outcomes, events)) = pending.take() else {
+                let Some((tag, outcomes, written)) = pending.take() else {
                     return Ok(ControlFlow::Continue(()));
                 };
-                if !events.is_empty() {
+                if written {
                     match answers.recv().map_err(|_| lost())? {
-                        Answer::Appended(appended, records) => {
+                        Answer::Appended(appended, records, events) => {
                             *spare = records;
                             fold(views, &appended, &events);
                             core.commit(appended)?;
@@ -492,20 +493,24 @@ impl<L: EventLog> Ledger<L> {
                     Ok(known.get(id).copied().flatten())
                 })?;
                 let head = base;
-                let records = prepared.batch.encode_into(std::mem::take(&mut spare));
-                base = Position(base.0 + records.len() as u64);
+                let written = prepared.batch.len() > 0;
+                base = Position(base.0 + prepared.batch.len() as u64);
                 if finish(core, &mut pending, &mut spare)?.is_break() {
                     // This batch was decided into the state but is not written: the state is
                     // ahead of the log.
                     core.poisoned = true;
                     return Ok(());
                 }
-                if !records.is_empty() {
+                if written {
                     requests
-                        .send(Request::Append { records, head })
+                        .send(Request::Append {
+                            batch: prepared.batch,
+                            spare: std::mem::take(&mut spare),
+                            head,
+                        })
                         .map_err(|_| lost())?;
                 }
-                pending = Some((tag, prepared.outcomes, prepared.batch.events));
+                pending = Some((tag, prepared.outcomes, written));
             }
             finish(core, &mut pending, &mut spare).map(|_| ())
         })
@@ -516,16 +521,22 @@ impl<L: EventLog> Ledger<L> {
 type KnownIds<'a, E> = dyn FnMut(&EventId) -> Result<Option<Position>, LedgerError<E>> + 'a;
 
 enum Request {
+    /// Encode `batch` into the buffers of `spare`, append it after `head`.
     Append {
-        records: Vec<NewRecord>,
+        batch: Decided,
+        spare: Vec<NewRecord>,
         head: Position,
     },
     Find(Vec<EventId>),
 }
 
 enum Answer<E> {
-    /// The append's result, and the records given back for their buffers.
-    Appended(Result<Vec<Position>, AppendError<E>>, Vec<NewRecord>),
+    /// The append's result, the records given back for their buffers, and the events to fold.
+    Appended(
+        Result<Vec<Position>, AppendError<E>>,
+        Vec<NewRecord>,
+        Vec<Event>,
+    ),
     Found(Result<Vec<Option<Position>>, E>),
 }
 
