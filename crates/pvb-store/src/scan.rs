@@ -167,7 +167,7 @@ const AHEAD_MIN_BYTES: usize = 64 << 10;
 const AHEAD_PARALLEL_BYTES: usize = 1 << 20;
 
 /// True when a second thread can help: more than one core, and `PVB_SCAN_THREADS` is not 1.
-fn parallel_ok() -> bool {
+pub(crate) fn parallel_ok() -> bool {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *CORES.get_or_init(|| {
         if std::env::var("PVB_SCAN_THREADS").is_ok_and(|v| v == "1") {
