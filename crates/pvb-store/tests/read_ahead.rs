@@ -34,13 +34,16 @@ fn filled() -> (SimStorage, Vec<Vec<u8>>) {
     (sim, payloads)
 }
 
+/// Positions and payloads a read handed out.
+type Seen = Vec<(u64, Vec<u8>)>;
+
 /// Reads from `from`, stopping after `stop_after` records if given; returns the positions and
 /// payloads seen, and the result.
 fn read(
     log: &mut impl EventLog<Error = Error>,
     from: u64,
     stop_after: Option<usize>,
-) -> (Vec<(u64, Vec<u8>)>, Result<(), Error>) {
+) -> (Seen, Result<(), Error>) {
     let mut seen = Vec::new();
     let result = log.read(Position(from), &mut |record| {
         seen.push((record.position.0, record.payload.to_vec()));
