@@ -292,7 +292,7 @@ impl<L: EventLog> Ledger<L> {
 
     /// Folds the log under `filter` with a projection of the caller's own, in the same pass as
     /// the built-in ones.
-    pub fn replay_with<X: Projection>(
+    pub fn replay_with<X: Projection + Send>(
         &mut self,
         filter: Filter,
         extra: X,
@@ -639,18 +639,99 @@ impl Core {
 }
 
 /// Folds every record of `log` under `filter`, with `extra` beside the built-in projections.
-pub fn replay_log<L: EventLog, X: Projection>(
+///
+/// With two cores or more, records are decoded on this thread and folded on a second one, in
+/// chunks, in log order (`PVB_SCAN_THREADS=1` keeps everything on this thread, as it keeps a
+/// FileLog's verification on one).
+pub fn replay_log<L: EventLog, X: Projection + Send>(
     log: &mut L,
     filter: Filter,
     extra: X,
 ) -> Result<Projections<X>, LedgerError<L::Error>> {
-    let mut projections = Projections::with_filter(filter).with_extra(extra);
-    let mut failure = None;
-    log.read(Position(1), &mut |record| {
-        if let Some(last) = filter.known_at {
-            if record.position > last {
+    let projections = Projections::with_filter(filter).with_extra(extra);
+    if !second_thread_helps() {
+        return replay_here(log, filter, projections);
+    }
+    const CHUNK: usize = 4096;
+    type Chunk = Vec<(Position, Event)>;
+    std::thread::scope(|scope| {
+        let (chunks, received) = mpsc::sync_channel::<Chunk>(4);
+        let (give_back, returned) = mpsc::channel::<Chunk>();
+        let folder = scope.spawn(move || {
+            let mut projections = projections;
+            for mut chunk in received {
+                for (position, event) in chunk.drain(..) {
+                    projections.apply(position, &event);
+                }
+                let _ = give_back.send(chunk);
+            }
+            projections
+        });
+        let mut failure = None;
+        let mut chunk: Chunk = Vec::with_capacity(CHUNK);
+        let read = log.read(Position(1), &mut |record| {
+            if filter.known_at.is_some_and(|last| record.position > last) {
                 return ControlFlow::Break(());
             }
+            match record.event() {
+                Ok(event) => {
+                    chunk.push((record.position, event));
+                    if chunk.len() >= CHUNK {
+                        let next = returned
+                            .try_recv()
+                            .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
+                        if chunks.send(std::mem::replace(&mut chunk, next)).is_err() {
+                            return ControlFlow::Break(());
+                        }
+                    }
+                    ControlFlow::Continue(())
+                }
+                Err(e) => {
+                    failure = Some(LedgerError::Undecodable {
+                        position: record.position,
+                        reason: e.to_string(),
+                    });
+                    ControlFlow::Break(())
+                }
+            }
+        });
+        if !chunk.is_empty() {
+            let _ = chunks.send(chunk);
+        }
+        drop(chunks);
+        let projections = folder
+            .join()
+            .map_err(|_| LedgerError::InvalidBatch("the folding thread panicked".to_owned()))?;
+        read.map_err(LedgerError::Log)?;
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(projections),
+        }
+    })
+}
+
+/// True when a second thread can fold while this one decodes: more than one core, and
+/// `PVB_SCAN_THREADS` is not 1.
+fn second_thread_helps() -> bool {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| {
+        if std::env::var("PVB_SCAN_THREADS").is_ok_and(|v| v == "1") {
+            return 1;
+        }
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }) > 1
+}
+
+/// [`replay_log`] on this thread alone.
+fn replay_here<L: EventLog, X: Projection>(
+    log: &mut L,
+    filter: Filter,
+    mut projections: Projections<X>,
+) -> Result<Projections<X>, LedgerError<L::Error>> {
+    let mut failure = None;
+    log.read(Position(1), &mut |record| {
+        if filter.known_at.is_some_and(|last| record.position > last) {
+            return ControlFlow::Break(());
         }
         match projections.apply_record(record) {
             Ok(()) => ControlFlow::Continue(()),
