@@ -254,10 +254,7 @@ impl<L: EventLog> Ledger<L> {
                     ControlFlow::Continue(())
                 }
                 Err(e) => {
-                    failure = Some(LedgerError::Undecodable {
-                        position: record.position,
-                        reason: e.to_string(),
-                    });
+                    failure = Some(undecodable(record.position, &e));
                     ControlFlow::Break(())
                 }
             })
@@ -687,10 +684,7 @@ pub fn replay_log<L: EventLog, X: Projection + Send>(
                     ControlFlow::Continue(())
                 }
                 Err(e) => {
-                    failure = Some(LedgerError::Undecodable {
-                        position: record.position,
-                        reason: e.to_string(),
-                    });
+                    failure = Some(undecodable(record.position, &e));
                     ControlFlow::Break(())
                 }
             }
@@ -708,6 +702,17 @@ pub fn replay_log<L: EventLog, X: Projection + Send>(
             None => Ok(projections),
         }
     })
+}
+
+/// The error for a record at `position` that does not decode.
+fn undecodable<E: std::error::Error + 'static>(
+    position: Position,
+    e: &pvb_core::PayloadError,
+) -> LedgerError<E> {
+    LedgerError::Undecodable {
+        position,
+        reason: e.to_string(),
+    }
 }
 
 /// True when a second thread can fold while this one decodes: more than one core, and
@@ -736,10 +741,7 @@ fn replay_here<L: EventLog, X: Projection>(
         match projections.apply_record(record) {
             Ok(()) => ControlFlow::Continue(()),
             Err(e) => {
-                failure = Some(LedgerError::Undecodable {
-                    position: record.position,
-                    reason: e.to_string(),
-                });
+                failure = Some(undecodable(record.position, &e));
                 ControlFlow::Break(())
             }
         }
