@@ -637,9 +637,12 @@ impl Core {
 
 /// Folds every record of `log` under `filter`, with `extra` beside the built-in projections.
 ///
-/// With two cores or more, records are decoded on this thread and folded on a second one, in
-/// chunks, in log order (`PVB_SCAN_THREADS=1` keeps everything on this thread, as it keeps a
-/// FileLog's verification on one).
+/// With two cores or more the work is spread over threads, with the result of one thread's
+/// fold: records come in chunks of [`REPLAY_CHUNK`]; this thread decodes the even chunks and
+/// copies the payloads of the odd ones to a second thread, which decodes them; a third folds
+/// the decoded chunks in log order. The first record that does not decode (by position) is the
+/// error, as on one thread. `PVB_SCAN_THREADS=1` keeps everything on this thread, as it keeps a
+/// FileLog's verification on one.
 pub fn replay_log<L: EventLog, X: Projection + Send>(
     log: &mut L,
     filter: Filter,
@@ -649,59 +652,140 @@ pub fn replay_log<L: EventLog, X: Projection + Send>(
     if !second_thread_helps() {
         return replay_here(log, filter, projections);
     }
-    const CHUNK: usize = 4096;
-    type Chunk = Vec<(Position, Event)>;
+    type Decoded<E> = Result<Vec<(Position, Event)>, LedgerError<E>>;
+    // Set by the folder when it meets an error: reading stops.
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let stop = &stop;
     std::thread::scope(|scope| {
-        let (chunks, received) = mpsc::sync_channel::<Chunk>(4);
-        let (give_back, returned) = mpsc::channel::<Chunk>();
+        // Decoded chunks from this thread (even) and from the decoder (odd), to the folder.
+        let (to_folder, from_here) = mpsc::sync_channel::<Decoded<L::Error>>(2);
+        let (decoded, from_decoder) = mpsc::sync_channel::<Decoded<L::Error>>(2);
+        // Payloads of odd chunks, to the decoder.
+        let (to_decoder, raw_chunks) = mpsc::sync_channel::<RawChunk>(2);
         let folder = scope.spawn(move || {
             let mut projections = projections;
-            for mut chunk in received {
-                for (position, event) in chunk.drain(..) {
-                    projections.apply(position, &event);
-                }
-                let _ = give_back.send(chunk);
-            }
-            projections
-        });
-        let mut failure = None;
-        let mut chunk: Chunk = Vec::with_capacity(CHUNK);
-        let read = log.read(Position(1), &mut |record| {
-            if filter.known_at.is_some_and(|last| record.position > last) {
-                return ControlFlow::Break(());
-            }
-            match record.event() {
-                Ok(event) => {
-                    chunk.push((record.position, event));
-                    if chunk.len() >= CHUNK {
-                        let next = returned
-                            .try_recv()
-                            .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
-                        if chunks.send(std::mem::replace(&mut chunk, next)).is_err() {
-                            return ControlFlow::Break(());
+            for index in 0usize.. {
+                let next = if index % 2 == 0 {
+                    from_here.recv()
+                } else {
+                    from_decoder.recv()
+                };
+                match next {
+                    Ok(Ok(chunk)) => {
+                        for (position, event) in &chunk {
+                            projections.apply(*position, event);
                         }
                     }
-                    ControlFlow::Continue(())
+                    Ok(Err(e)) => {
+                        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                        return Err(e);
+                    }
+                    Err(_) => break,
                 }
-                Err(e) => {
-                    failure = Some(undecodable(record.position, &e));
-                    ControlFlow::Break(())
+            }
+            Ok(projections)
+        });
+        scope.spawn(move || {
+            for raw in raw_chunks {
+                if decoded.send(raw.decode()).is_err() {
+                    return;
                 }
             }
         });
-        if !chunk.is_empty() {
-            let _ = chunks.send(chunk);
+        let mut index = 0usize;
+        let mut here: Vec<(Position, Event)> = Vec::with_capacity(REPLAY_CHUNK);
+        let mut raw = RawChunk::default();
+        let mut failed = false;
+        let read = log.read(Position(1), &mut |record| {
+            if filter.known_at.is_some_and(|last| record.position > last)
+                || stop.load(std::sync::atomic::Ordering::Relaxed)
+            {
+                return ControlFlow::Break(());
+            }
+            let full = if index % 2 == 0 {
+                match record.event() {
+                    Ok(event) => here.push((record.position, event)),
+                    Err(e) => {
+                        // Everything before it in this chunk, then the error, in order.
+                        let _ = to_folder.send(Err(undecodable(record.position, &e)));
+                        failed = true;
+                        return ControlFlow::Break(());
+                    }
+                }
+                here.len() >= REPLAY_CHUNK
+            } else {
+                raw.push(record.position, record.codec, record.payload);
+                raw.len() >= REPLAY_CHUNK
+            };
+            if full {
+                let sent = if index % 2 == 0 {
+                    let chunk = std::mem::replace(&mut here, Vec::with_capacity(REPLAY_CHUNK));
+                    to_folder.send(Ok(chunk)).is_ok()
+                } else {
+                    to_decoder.send(std::mem::take(&mut raw)).is_ok()
+                };
+                index += 1;
+                if !sent {
+                    return ControlFlow::Break(());
+                }
+            }
+            ControlFlow::Continue(())
+        });
+        if !failed {
+            // The chunk being filled, if any.
+            if index % 2 == 0 && !here.is_empty() {
+                let _ = to_folder.send(Ok(here));
+            } else if index % 2 == 1 && raw.len() > 0 {
+                let _ = to_decoder.send(raw);
+            }
         }
-        drop(chunks);
-        let projections = folder
+        drop((to_folder, to_decoder));
+        let folded = folder
             .join()
             .map_err(|_| LedgerError::InvalidBatch("the folding thread panicked".to_owned()))?;
         read.map_err(LedgerError::Log)?;
-        match failure {
-            Some(e) => Err(e),
-            None => Ok(projections),
-        }
+        folded
     })
+}
+
+/// Records per chunk of a threaded replay.
+const REPLAY_CHUNK: usize = 4096;
+
+/// The payloads of a chunk of records, copied for another thread to decode.
+#[derive(Default)]
+struct RawChunk {
+    bytes: Vec<u8>,
+    /// Position, codec and end offset in `bytes` of each record.
+    records: Vec<(Position, u8, usize)>,
+}
+
+impl RawChunk {
+    fn push(&mut self, position: Position, codec: u8, payload: &[u8]) {
+        self.bytes.extend_from_slice(payload);
+        self.records.push((position, codec, self.bytes.len()));
+    }
+
+    fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Decodes every record; the first that does not decode is the error (the chunk's records
+    /// before it are then dropped: the folder stops at the error either way).
+    fn decode<E: std::error::Error + 'static>(
+        &self,
+    ) -> Result<Vec<(Position, Event)>, LedgerError<E>> {
+        let mut start = 0;
+        let mut out = Vec::with_capacity(self.records.len());
+        for &(position, codec, end) in &self.records {
+            let payload = self.bytes.get(start..end).unwrap_or(&[]);
+            start = end;
+            match pvb_core::decode_event(codec, payload) {
+                Ok(event) => out.push((position, event)),
+                Err(e) => return Err(undecodable(position, &e)),
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// The error for a record at `position` that does not decode.

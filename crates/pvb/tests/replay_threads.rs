@@ -4,6 +4,9 @@
 //! known-at position, the serialized projections are byte for byte those of folding every
 //! record on one thread.
 //!
+//! A record that does not decode, in a chunk this thread decodes or in one the second thread
+//! decodes, is the error, with its position, as on one thread.
+//!
 //! It does not test the projections themselves (pvb-projection's property tests do).
 
 #![allow(clippy::unwrap_used)]
@@ -12,8 +15,9 @@ use std::ops::ControlFlow;
 
 use pvb::jsonl::parse_line;
 use pvb::projection::{Filter, Projections};
+use pvb::LedgerError;
 use pvb::{Ledger, Options, Submission};
-use pvb_core::{EventLog, Policy, Position, Pseudonymiser};
+use pvb_core::{Condition, EventId, EventLog, NewRecord, Policy, Position, Pseudonymiser};
 use pvb_store::MemoryLog;
 use pvb_workload::{Generator, Scale};
 use time::macros::date;
@@ -35,14 +39,13 @@ fn bytes(projections: &Projections) -> Vec<u8> {
     bincode::serde::encode_to_vec(projections, bincode::config::standard()).unwrap()
 }
 
-#[test]
-fn replay_on_two_threads_equals_the_one_thread_fold() {
+fn year_log(lines: usize) -> (MemoryLog, Position) {
     let key = [9u8; 32];
     let pseudonymiser = Pseudonymiser::new(key);
     let mut generator = Generator::new(42, Scale::new(0.01).unwrap());
     let mut submissions = Vec::new();
     let mut line = Vec::new();
-    while submissions.len() < 60_000 && generator.next_line(&mut line).is_some() {
+    while submissions.len() < lines && generator.next_line(&mut line).is_some() {
         let parsed = parse_line(
             std::str::from_utf8(&line).unwrap().trim_end(),
             &pseudonymiser,
@@ -60,6 +63,51 @@ fn replay_on_two_threads_equals_the_one_thread_fold() {
         ledger.execute_batch(batch.to_vec()).unwrap();
     }
     let head = ledger.head();
+    (ledger.into_log(), head)
+}
+
+#[test]
+fn an_undecodable_record_is_the_error_whichever_thread_decodes_it() {
+    let (mut base, head) = year_log(16_000);
+    let mut records = Vec::new();
+    base.read(Position(1), &mut |r| {
+        records.push(NewRecord::from_view(r));
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(records.len() as u64, head.0);
+    // Chunks are 4,096 records: the junk record falls in chunk 1 (decoded by the second
+    // thread), then in chunk 2 (decoded by this one), with good records before and after it.
+    for junk_at in [4_096 + 100, 2 * 4_096 + 100] {
+        let mut log = MemoryLog::new();
+        for batch in records[..junk_at - 1].chunks(1_000) {
+            log.append(batch, Condition::Any).unwrap();
+        }
+        let junk = NewRecord {
+            id: EventId::derived(&[3; 32], 0),
+            recorded_at_us: 0,
+            schema: pvb_core::SCHEMA_VERSION,
+            codec: pvb_core::CODEC_BINCODE_2,
+            payload: vec![0xee; 7],
+        };
+        let position = log.append(&[junk], Condition::Any).unwrap()[0];
+        assert_eq!(position.0, junk_at as u64);
+        for batch in records[junk_at - 1..].chunks(1_000) {
+            log.append(batch, Condition::Any).unwrap();
+        }
+        match pvb::replay_log(&mut log, Filter::ALL, ()) {
+            Err(LedgerError::Undecodable { position: at, .. }) => {
+                assert_eq!(at, position, "junk at {junk_at}")
+            }
+            Err(other) => panic!("junk at {junk_at}: {other}"),
+            Ok(_) => panic!("junk at {junk_at}: the replay succeeded"),
+        }
+    }
+}
+
+#[test]
+fn replay_on_two_threads_equals_the_one_thread_fold() {
+    let (mut log, head) = year_log(60_000);
     assert!(head.0 > 5 * 4_096, "only {} events", head.0);
     let filters = [
         Filter::ALL,
@@ -72,7 +120,6 @@ fn replay_on_two_threads_equals_the_one_thread_fold() {
             ..Filter::ALL
         },
     ];
-    let mut log = ledger.into_log();
     for filter in filters {
         let threaded = pvb::replay_log(&mut log, filter, ()).unwrap();
         let reference = one_thread(&mut log, filter);
