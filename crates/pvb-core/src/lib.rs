@@ -36,6 +36,7 @@ mod profile;
 mod record;
 mod rejection;
 mod rules;
+pub mod samples;
 mod state;
 mod text;
 
