@@ -11,6 +11,7 @@ use pvb::projection::{Filter, Projection, Projections};
 use pvb_core::{ClientId, Date, Event, Money, Position, ProviderId, RegionId};
 
 use crate::logs::LogSpec;
+use crate::report;
 use crate::Failure;
 
 /// The waiting-list length per day: every listing counted from its choice date until the day it
@@ -169,7 +170,8 @@ fn bar_chart(rows: &[(RegionId, [Money; 3])]) -> String {
 fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut out = String::from("<table><thead><tr>");
     for h in header {
-        let _ = write!(out, "<th>{}</th>", escape(h));
+        // Column names are the CSV's; a page shows them with spaces.
+        let _ = write!(out, "<th>{}</th>", escape(&h.replace('_', " ")));
     }
     out.push_str("</tr></thead><tbody>");
     for row in rows {
@@ -205,34 +207,10 @@ pub fn page(spec: &LogSpec, projections: &Projections, filter: Filter) -> Result
     }
     let per_region: Vec<(RegionId, [Money; 3])> = per_region.into_iter().collect();
     let regions = projections.region_waiting();
-    let region_cells: Vec<Vec<String>> = regions
-        .iter()
-        .map(|r| {
-            vec![
-                r.region.to_string(),
-                r.urgent.to_string(),
-                r.active.to_string(),
-                r.preference.to_string(),
-                r.precaution.to_string(),
-                r.total.to_string(),
-                r.median_days.to_string(),
-                r.beyond_treeknorm.to_string(),
-            ]
-        })
-        .collect();
+    let region_cells: Vec<Vec<String>> = regions.iter().map(report::region_cells).collect();
     let budget_cells: Vec<Vec<String>> = budget_rows
         .iter()
-        .map(|r| {
-            vec![
-                r.provider.to_string(),
-                r.region.to_string(),
-                r.year.to_string(),
-                r.allocated.to_string(),
-                r.reserved.to_string(),
-                r.consumed.to_string(),
-                r.remaining.to_string(),
-            ]
-        })
+        .map(|r| report::budget_cells(r, |m| m.to_string()))
         .collect();
     let when = match (date, filter.known_at) {
         (Some(d), Some(p)) => format!("at the end of {d}, as known at log position {p}"),
@@ -256,30 +234,7 @@ h2{{margin-top:2em}}.legend span{{margin-right:1.5em}}</style></head><body>
         line = line_chart(&series),
         year = year.map(|y| format!(" ({y})")).unwrap_or_default(),
         bars = bar_chart(&per_region),
-        regions = table(
-            &[
-                "region",
-                "urgent",
-                "active",
-                "preference",
-                "precaution",
-                "total",
-                "median days",
-                "beyond Treeknorm"
-            ],
-            &region_cells
-        ),
-        budgets = table(
-            &[
-                "provider",
-                "region",
-                "year",
-                "allocated",
-                "reserved",
-                "consumed",
-                "remaining"
-            ],
-            &budget_cells
-        ),
+        regions = table(&report::REGION_HEADER, &region_cells),
+        budgets = table(&report::BUDGET_HEADER, &budget_cells),
     ))
 }

@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use pvb::projection::{Filter, Projections};
+use pvb::projection::{BudgetRow, Filter, Projections, RegionWaiting};
 use pvb_core::{Date, Money, Position};
 
 use crate::logs::LogSpec;
@@ -110,49 +110,17 @@ pub fn run(args: Args) -> Result<(), Failure> {
 /// Prints the budgets report.
 pub fn budgets(p: &Projections, format: Format) -> Result<(), Failure> {
     let rows = p.budget_rows();
-    let header = [
-        "provider",
-        "region",
-        "year",
-        "allocated",
-        "reserved",
-        "consumed",
-        "remaining",
-    ];
     match format {
         Format::Json => print_json(&rows),
         Format::Csv => print_csv(
-            &header,
+            &BUDGET_HEADER,
             &rows
                 .iter()
-                .map(|r| {
-                    vec![
-                        r.provider.to_string(),
-                        r.region.to_string(),
-                        r.year.to_string(),
-                        r.allocated.cents().to_string(),
-                        r.reserved.cents().to_string(),
-                        r.consumed.cents().to_string(),
-                        r.remaining.cents().to_string(),
-                    ]
-                })
+                .map(|r| budget_cells(r, |m| m.cents().to_string()))
                 .collect::<Vec<_>>(),
         ),
         Format::Table => {
-            let mut cells: Vec<Vec<String>> = rows
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.provider.to_string(),
-                        r.region.to_string(),
-                        r.year.to_string(),
-                        euros(r.allocated),
-                        euros(r.reserved),
-                        euros(r.consumed),
-                        euros(r.remaining),
-                    ]
-                })
-                .collect();
+            let mut cells: Vec<Vec<String>> = rows.iter().map(|r| budget_cells(r, euros)).collect();
             let total = |f: fn(&pvb::projection::BudgetRow) -> Money| {
                 rows.iter()
                     .fold(Money::ZERO, |s, r| s.checked_add(f(r)).unwrap_or(s))
@@ -166,7 +134,7 @@ pub fn budgets(p: &Projections, format: Format) -> Result<(), Failure> {
                 euros(total(|r| r.consumed)),
                 euros(total(|r| r.remaining)),
             ]);
-            print_table(&header, &cells, &[3, 4, 5, 6]);
+            print_table(&BUDGET_HEADER, &cells, &[3, 4, 5, 6]);
             Ok(())
         }
     }
@@ -252,35 +220,62 @@ pub fn waiting(p: &Projections, format: Format, date: Option<Date>) -> Result<()
 }
 
 /// Prints the per-region waiting summary.
+/// Columns of the budgets report (CSV, table and HTML), DESIGN.md section 9.
+pub const BUDGET_HEADER: [&str; 7] = [
+    "provider",
+    "region",
+    "year",
+    "allocated",
+    "reserved",
+    "consumed",
+    "remaining",
+];
+
+/// One budgets row as cells, money written by `money`.
+pub fn budget_cells(r: &BudgetRow, money: fn(Money) -> String) -> Vec<String> {
+    vec![
+        r.provider.to_string(),
+        r.region.to_string(),
+        r.year.to_string(),
+        money(r.allocated),
+        money(r.reserved),
+        money(r.consumed),
+        money(r.remaining),
+    ]
+}
+
+/// Columns of the per-region waiting report (CSV, table and HTML).
+pub const REGION_HEADER: [&str; 9] = [
+    "region",
+    "urgent",
+    "active",
+    "preference",
+    "precaution",
+    "total",
+    "clients",
+    "median_days",
+    "beyond_treeknorm",
+];
+
+/// One region's waiting figures as cells.
+pub fn region_cells(r: &RegionWaiting) -> Vec<String> {
+    vec![
+        r.region.to_string(),
+        r.urgent.to_string(),
+        r.active.to_string(),
+        r.preference.to_string(),
+        r.precaution.to_string(),
+        r.total.to_string(),
+        r.clients.to_string(),
+        r.median_days.to_string(),
+        r.beyond_treeknorm.to_string(),
+    ]
+}
+
 pub fn regions(p: &Projections, format: Format, date: Option<Date>) -> Result<(), Failure> {
     let rows = p.region_waiting();
-    let header = [
-        "region",
-        "urgent",
-        "active",
-        "preference",
-        "precaution",
-        "total",
-        "clients",
-        "median_days",
-        "beyond_treeknorm",
-    ];
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                r.region.to_string(),
-                r.urgent.to_string(),
-                r.active.to_string(),
-                r.preference.to_string(),
-                r.precaution.to_string(),
-                r.total.to_string(),
-                r.clients.to_string(),
-                r.median_days.to_string(),
-                r.beyond_treeknorm.to_string(),
-            ]
-        })
-        .collect();
+    let header = REGION_HEADER;
+    let cells: Vec<Vec<String>> = rows.iter().map(region_cells).collect();
     match format {
         Format::Json => print_json(&rows),
         Format::Csv => print_csv(&header, &cells),
