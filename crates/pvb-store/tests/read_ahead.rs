@@ -130,3 +130,41 @@ fn damage_under_an_open_log_ends_a_long_read_after_the_good_records() {
         assert!((seen.len() as u64) < BATCHES * PER_BATCH, "case {case}");
     }
 }
+
+#[test]
+fn random_damage_under_an_open_log_is_always_found_by_a_long_read() {
+    let (sim, payloads) = filled();
+    let mut segments: Vec<_> = sim
+        .files()
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "pvb"))
+        .collect();
+    segments.sort();
+    let mut seed = 0x5eed_u64;
+    let mut next = move |n: u64| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % n
+    };
+    for case in 0..40 {
+        let image = sim.crash(CrashMode::Keep);
+        let mut log = open(&image, SEGMENT_BYTES).unwrap();
+        let segment = &segments[next(segments.len() as u64) as usize];
+        let mut bytes = image.read_file(segment).unwrap();
+        let at = next(bytes.len() as u64) as usize;
+        bytes[at] ^= 1 << next(8);
+        image.write_file(segment, &bytes);
+        let (seen, result) = read(&mut log, 1, None);
+        assert!(
+            matches!(result, Err(Error::Corruption { .. })),
+            "case {case}: byte {at} of {}: {result:?}",
+            segment.display()
+        );
+        for (i, (position, payload)) in seen.iter().enumerate() {
+            assert_eq!(*position, i as u64 + 1, "case {case}");
+            assert_eq!(payload, &payloads[i], "case {case}: position {position}");
+        }
+        assert_eq!(seen.len() as u64 % PER_BATCH, 0, "case {case}");
+    }
+}
