@@ -493,9 +493,9 @@ impl<L: EventLog> Ledger<L> {
                 let written = prepared.batch.len() > 0;
                 base = Position(base.0 + prepared.batch.len() as u64);
                 if finish(core, &mut pending, &mut spare)?.is_break() {
-                    // This batch was decided into the state but is not written: the state is
-                    // ahead of the log.
-                    core.poisoned = true;
+                    // This batch was decided into the state but is not written: if it accepted
+                    // anything, the state is ahead of the log.
+                    core.poisoned |= written;
                     return Ok(());
                 }
                 if written {
