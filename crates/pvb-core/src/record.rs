@@ -96,6 +96,17 @@ impl NewRecord {
         }
     }
 
+    /// Makes this record the encoding of `event` in place, reusing its payload buffer (for
+    /// writers that encode batch after batch without allocating per event).
+    pub fn reencode(&mut self, id: EventId, recorded_at_us: i64, event: &Event) {
+        self.id = id;
+        self.recorded_at_us = recorded_at_us;
+        self.schema = SCHEMA_VERSION;
+        self.codec = codec::CODEC_BINCODE_2;
+        self.payload.clear();
+        codec::encode_event(event, &mut self.payload);
+    }
+
     /// The same record as stored, ready to append again (for copying a log).
     pub fn from_view(view: &RecordView<'_>) -> NewRecord {
         NewRecord {

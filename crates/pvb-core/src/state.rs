@@ -275,10 +275,6 @@ impl Deliveries {
             }
         }
     }
-
-    pub(crate) fn len(&self) -> usize {
-        self.records.len()
-    }
 }
 
 impl Serialize for Deliveries {
@@ -438,11 +434,6 @@ impl State {
     /// A recorded delivery.
     pub fn delivery(&self, reference: &DeclarationRef) -> Option<&DeliveryRecord> {
         self.deliveries.get(reference)
-    }
-
-    /// The number of deliveries recorded (reversed ones included).
-    pub fn delivery_count(&self) -> usize {
-        self.deliveries.len()
     }
 
     /// The day tariff of a contract: `floor(max_tariff * bp / 10_000)`.

@@ -153,9 +153,7 @@ impl Decided {
     fn len(&self) -> usize {
         self.events.len()
     }
-}
 
-impl Decided {
     /// The records to append.
     fn encode(&self) -> Vec<NewRecord> {
         self.encode_into(Vec::new())
@@ -166,12 +164,7 @@ impl Decided {
     fn encode_into(&self, mut spare: Vec<NewRecord>) -> Vec<NewRecord> {
         spare.truncate(self.events.len());
         for (record, (id, event)) in spare.iter_mut().zip(self.ids.iter().zip(&self.events)) {
-            record.id = *id;
-            record.recorded_at_us = self.recorded_at;
-            record.schema = pvb_core::SCHEMA_VERSION;
-            record.codec = pvb_core::CODEC_BINCODE_2;
-            record.payload.clear();
-            pvb_core::encode_event(event, &mut record.payload);
+            record.reencode(*id, self.recorded_at, event);
         }
         let done = spare.len();
         spare.extend(
