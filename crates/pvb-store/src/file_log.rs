@@ -367,9 +367,7 @@ fn load<S: Storage>(
                 }
                 if build_index {
                     for record in batch.records() {
-                        if ids.get(&record.id.0).is_none() {
-                            ids.insert_new(record.id.0, record.position.0);
-                        }
+                        ids.get_or_insert(record.id.0, record.position.0);
                     }
                 }
                 ControlFlow::Continue(())
@@ -754,10 +752,9 @@ impl<S: Storage> EventLog for FileLog<S> {
         let mut positions = Vec::with_capacity(batch.len());
         let mut next = first;
         for record in batch {
-            match self.ids.get(&record.id.0) {
+            match self.ids.get_or_insert(record.id.0, next.0) {
                 Some(known) => positions.push(Position(known)),
                 None => {
-                    self.ids.insert_new(record.id.0, next.0);
                     positions.push(next);
                     next = next.next();
                 }

@@ -144,6 +144,16 @@ impl IdIndex {
         (run_prefix == prefix && counter - start < run.len).then(|| run.first + (counter - start))
     }
 
+    /// The position of `id` if it is known; otherwise enters it at `position` and answers
+    /// `None`.
+    pub(crate) fn get_or_insert(&mut self, id: [u8; 16], position: u64) -> Option<u64> {
+        let known = self.get(&id);
+        if known.is_none() {
+            self.insert_new(id, position);
+        }
+        known
+    }
+
     /// Enters an id that [`get`](Self::get) does not know at `position`.
     pub(crate) fn insert_new(&mut self, id: [u8; 16], position: u64) {
         let (prefix, counter) = split(&id);

@@ -110,8 +110,9 @@ fn parse_chunk(
 ///
 /// Batches go through [`Ledger::execute_pipelined`]: a batch is written while the next is
 /// decided, and its lines are reported once it is durable. If writing the rejections report
-/// fails, the import stops with that error and the ledger is poisoned (the batch decided after
-/// the last reported one is in its state but not in the log): reopen it to go on.
+/// fails, the import stops with that error; if a batch with accepted lines was already decided
+/// after the last reported one, it is in the ledger's state but not in its log, so the ledger
+/// is poisoned: reopen it to go on.
 pub fn import_lines<L, R, W>(
     ledger: &mut Ledger<L>,
     input: R,
